@@ -1,0 +1,172 @@
+"""Event contracts, version 1. A breaking change is a new class (`...V2`) on a new topic."""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+
+from pydantic import Field
+
+from .base import Contract, Part, personal
+from .vocabulary import Channel, MatchMethod, ReferralStatus, Sector, Urgency
+
+_PREFIX = "id.go.kemensos.slrt"
+
+
+class Complainant(Part):
+    nik: str | None = personal("16-digit NIK; absent when the person has none or did not give it",
+                               default=None)
+    has_no_nik: bool = Field(False, description="The person states they have no NIK")
+    kk_number: str | None = personal("16-digit family card number", default=None)
+    name: str = personal("Name as told by the complainant")
+    phone: str | None = personal("Phone in E.164 (+62...)", default=None)
+
+
+class ComplaintRegisteredV1(Contract):
+    topic = "slrt.complaint.registered.v1"
+    event_type = f"{_PREFIX}.complaint.registered.v1"
+
+    complaint_id: uuid.UUID
+    complaint_number: str = Field(description="Human-readable number, e.g. SLRT-3402-2026-000123")
+    registered_at: dt.datetime
+    channel: Channel
+    village_code: str = Field(pattern=r"^\d{10}$", description="Kemendagri village code")
+    category: Sector
+    subcategory: str | None = None
+    urgency: Urgency = Urgency.NORMAL
+    description: str = personal("Free text told by the complainant; may name people")
+    complainant: Complainant
+    recorded_by: str = Field(description="Subject (user id) of the recording operator")
+
+    def key(self) -> str:
+        return str(self.complaint_id)
+
+
+class Need(Part):
+    """One thing the household needs, with the rule that found it and why."""
+
+    code: str = Field(description="Need code, e.g. civil_registration.nik")
+    sector: Sector
+    program: str | None = Field(None, description="Program code of a program need, e.g. KIP")
+    rule_id: str
+    reason: str = Field(description="Explanation in terms of facts, without personal data")
+
+
+class ComplaintAssessedV1(Contract):
+    topic = "slrt.complaint.assessed.v1"
+    event_type = f"{_PREFIX}.complaint.assessed.v1"
+
+    complaint_id: uuid.UUID
+    complaint_number: str
+    assessed_at: dt.datetime
+    village_code: str = Field(pattern=r"^\d{10}$")
+    category: Sector
+    subcategory: str | None = None
+    urgency: Urgency = Urgency.NORMAL
+    household_id: uuid.UUID | None = Field(None, description="Matched household, None if not found")
+    match_method: MatchMethod
+    match_confidence: float = Field(ge=0, le=1)
+    welfare_decile: int | None = Field(None, ge=1, le=10)
+    rules_version: str
+    needs: list[Need]
+    contact_name: str | None = personal("Complainant name, for the agency that acts", default=None)
+    contact_phone: str | None = personal("Complainant phone (E.164)", default=None)
+
+    def key(self) -> str:
+        return str(self.complaint_id)
+
+
+class ReferralCreatedV1(Contract):
+    topic = "slrt.referral.created.v1"
+    event_type = f"{_PREFIX}.referral.created.v1"
+
+    referral_id: uuid.UUID
+    case_id: uuid.UUID
+    complaint_id: uuid.UUID
+    complaint_number: str
+    agency_id: str = Field(description="e.g. dinkes-3402")
+    sector: Sector
+    need_codes: list[str]
+    village_code: str = Field(pattern=r"^\d{10}$")
+    urgency: Urgency = Urgency.NORMAL
+    status: ReferralStatus = ReferralStatus.CREATED
+    created_at: dt.datetime
+    accept_due_at: dt.datetime
+    resolve_due_at: dt.datetime
+    time_zone: str = Field(description="IANA zone of the agency, e.g. Asia/Jakarta")
+
+    def key(self) -> str:
+        return str(self.case_id)
+
+
+class ReferralStatusChangedV1(Contract):
+    topic = "slrt.referral.status-changed.v1"
+    event_type = f"{_PREFIX}.referral.status-changed.v1"
+
+    referral_id: uuid.UUID
+    case_id: uuid.UUID
+    complaint_id: uuid.UUID
+    agency_id: str
+    from_status: ReferralStatus
+    to_status: ReferralStatus
+    changed_at: dt.datetime
+    changed_by: str
+    note: str | None = personal("Officer's note; may name people", default=None)
+
+    def key(self) -> str:
+        return str(self.case_id)
+
+
+class AgencyReferralV1(Contract):
+    """What one agency must act on, on its own topic `slrt.agency.<agency_id>.referrals.v1`."""
+
+    topic = "slrt.agency.{agency_id}.referrals.v1"
+    event_type = f"{_PREFIX}.agency.referral.v1"
+
+    referral_id: uuid.UUID
+    case_id: uuid.UUID
+    complaint_number: str
+    agency_id: str
+    sector: Sector
+    subcategory: str | None = None
+    urgency: Urgency = Urgency.NORMAL
+    needs: list[Need]
+    village_code: str = Field(pattern=r"^\d{10}$")
+    household_id: uuid.UUID | None = None
+    description: str = personal("The complaint text")
+    contact_name: str | None = personal("Who to contact", default=None)
+    contact_phone: str | None = personal("Phone (E.164)", default=None)
+    accept_due_at: dt.datetime
+    resolve_due_at: dt.datetime
+
+    def key(self) -> str:
+        return str(self.case_id)
+
+
+class ReminderSentV1(Contract):
+    topic = "slrt.notification.sent.v1"
+    event_type = f"{_PREFIX}.notification.sent.v1"
+
+    reminder_id: uuid.UUID
+    referral_id: uuid.UUID
+    case_id: uuid.UUID
+    agency_id: str
+    step: str = Field(description="Policy step, e.g. accept.before_due, resolve.overdue.3")
+    channel: str = Field(description="email, webhook, inbox or sms")
+    recipient: str = Field(description="Agency or manager id (never a personal address)")
+    due_at: dt.datetime
+    sent_at: dt.datetime
+
+    def key(self) -> str:
+        return str(self.case_id)
+
+
+#: Every event contract, for schema export and the drift tests.
+ALL_CONTRACTS: tuple[type[Contract], ...] = (
+    ComplaintRegisteredV1,
+    ComplaintAssessedV1,
+    ReferralCreatedV1,
+    ReferralStatusChangedV1,
+    AgencyReferralV1,
+    ReminderSentV1,
+)

@@ -1,0 +1,56 @@
+"""Shared words of the contracts: sectors, channels, urgencies, statuses.
+
+Codes are stable identifiers that travel in events; labels are for people (Bahasa Indonesia).
+"""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+
+class Sector(StrEnum):
+    """The SLRT complaint sectors (two-level categories start with one of these)."""
+
+    CIVIL_REGISTRATION = "civil_registration"
+    HEALTH = "health"
+    EDUCATION = "education"
+    SOCIAL_ASSISTANCE = "social_assistance"
+    DATA_UPDATE = "data_update"
+    HOUSING = "housing"
+    BASIC_INFRASTRUCTURE = "basic_infrastructure"
+    ELDERLY_DISABILITY = "elderly_disability"
+    CHILD_PROTECTION = "child_protection"
+    OTHER = "other"
+
+
+class Channel(StrEnum):
+    PUSKESOS = "puskesos"
+    FRONT_OFFICE = "front_office"
+    FIELD_TABLET = "field_tablet"
+    WEB = "web"
+    HOTLINE = "hotline"
+    SMS = "sms"
+
+
+class Urgency(StrEnum):
+    NORMAL = "normal"
+    URGENT = "urgent"
+    EMERGENCY = "emergency"
+
+
+class ReferralStatus(StrEnum):
+    CREATED = "created"
+    DELIVERED = "delivered"
+    ACCEPTED = "accepted"
+    IN_PROGRESS = "in_progress"
+    RETURNED = "returned"
+    RESOLVED = "resolved"
+    REJECTED = "rejected"
+    ESCALATED = "escalated"
+
+
+class MatchMethod(StrEnum):
+    NIK = "nik"
+    KK = "kk"
+    NAME_BIRTH_VILLAGE = "name_birth_village"
+    NONE = "none"

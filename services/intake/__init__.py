@@ -1,0 +1,1 @@
+"""Intake service: receives complaints (keluhan) from Puskesos, front offices and tablets."""

@@ -1,0 +1,89 @@
+"""Intake's own tables (its database only; no other service reads them)."""
+
+from __future__ import annotations
+
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    Column,
+    DateTime,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Table,
+    Text,
+)
+
+from slrt.outbox import plumbing_tables
+
+metadata = MetaData()
+outbox, inbox, service_meta = plumbing_tables(metadata)
+
+complaint_counters = Table(
+    "complaint_counters",
+    metadata,
+    Column("regency_code", String(4), primary_key=True),
+    Column("year", Integer, primary_key=True),
+    Column("last_sequence", Integer, nullable=False),
+)
+
+complaints = Table(
+    "complaints",
+    metadata,
+    Column("id", String(36), primary_key=True),
+    Column("number", String(32), nullable=False, unique=True),
+    Column("channel", String(20), nullable=False),
+    Column("village_code", String(10), nullable=False),
+    Column("category", String(40), nullable=False),
+    Column("subcategory", String(40)),
+    Column("urgency", String(12), nullable=False),
+    Column("description", Text, nullable=False),
+    Column("complainant_nik", String(16)),
+    Column("complainant_has_no_nik", Boolean, nullable=False),
+    Column("complainant_kk", String(16)),
+    Column("complainant_name", String(200), nullable=False),
+    Column("complainant_phone", String(20)),
+    Column("recorded_by", String(100), nullable=False),
+    Column("status", String(20), nullable=False),
+    Column("household_id", String(36)),
+    Column("registered_at", DateTime(timezone=True), nullable=False),
+    Column("updated_at", DateTime(timezone=True), nullable=False),
+    Index("ix_complaints_village", "village_code"),
+    Index("ix_complaints_status", "status"),
+)
+
+complaint_referrals = Table(
+    "complaint_referrals",
+    metadata,
+    Column("referral_id", String(36), primary_key=True),
+    Column("complaint_id", String(36), ForeignKey("complaints.id"), nullable=False, index=True),
+    Column("agency_id", String(64), nullable=False),
+    Column("sector", String(40)),  # unknown until ReferralCreatedV1 arrives
+    Column("status", String(20), nullable=False),
+    Column("accept_due_at", DateTime(timezone=True)),
+    Column("resolve_due_at", DateTime(timezone=True)),
+    Column("updated_at", DateTime(timezone=True), nullable=False),
+)
+
+complaint_timeline = Table(
+    "complaint_timeline",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("complaint_id", String(36), ForeignKey("complaints.id"), nullable=False, index=True),
+    Column("at", DateTime(timezone=True), nullable=False),
+    Column("kind", String(40), nullable=False),
+    Column("detail", JSON, nullable=False),
+)
+
+audit_log = Table(
+    "audit_log",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("at", DateTime(timezone=True), nullable=False),
+    Column("subject", String(100), nullable=False),
+    Column("role", String(40), nullable=False),
+    Column("action", String(40), nullable=False),
+    Column("complaint_id", String(36), nullable=False),
+)

@@ -1,0 +1,1 @@
+"""Intake entrypoints: the HTTP API and the Kafka subscriptions."""

@@ -1,0 +1,1 @@
+"""Notification service: keeps the book of referral deadlines and reminds agencies about them."""

@@ -1,0 +1,1 @@
+"""Notification adapters: the deadline book's tables."""

@@ -1,0 +1,1 @@
+"""Notification entrypoints: the HTTP API and the Kafka subscriptions."""

@@ -1,0 +1,19 @@
+"""Notification's Kafka subscriptions: the referral lifecycle."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from contracts import ReferralCreatedV1, ReferralStatusChangedV1
+from slrt.messaging import Subscription
+from slrt.runtime import Runtime
+
+from ..service_layer import services
+
+
+def subscriptions(_runtime: Runtime) -> Sequence[Subscription]:
+    return (
+        Subscription(ReferralCreatedV1.topic, ReferralCreatedV1, services.on_referral_created),
+        Subscription(ReferralStatusChangedV1.topic, ReferralStatusChangedV1,
+                     services.on_referral_status_changed),
+    )

@@ -1,0 +1,1 @@
+"""Referral adapters: database tables and the repository over them."""

@@ -1,0 +1,1 @@
+"""Referral entrypoints: the HTTP API and the Kafka subscriptions."""

@@ -1,0 +1,1 @@
+"""Registry service: matches complainants to households and assesses their needs."""

@@ -1,0 +1,1 @@
+"""Registry entrypoints: the HTTP API and the Kafka subscriptions."""

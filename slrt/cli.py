@@ -1,0 +1,178 @@
+"""The `slrt` command: run the whole system, one service, topics, migrations and dev tokens."""
+
+from __future__ import annotations
+
+import asyncio
+import signal
+import time
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+
+from .services import DEFAULT_PORTS, SERVICE_NAMES, service
+
+app = typer.Typer(no_args_is_help=True, help="SLRT — Sistem Layanan dan Rujukan Terpadu")
+console = Console()
+
+DataDir = Annotated[Path, typer.Option(help="Folder for SQLite files, keys, logs and traces")]
+
+
+@app.command()
+def up(
+    data_dir: DataDir = Path("data"),
+    broker_port: int = 9092,
+    intake_port: int = DEFAULT_PORTS["intake"],
+    registry_port: int = DEFAULT_PORTS["registry"],
+    referral_port: int = DEFAULT_PORTS["referral"],
+    notification_port: int = DEFAULT_PORTS["notification"],
+    demo: Annotated[bool, typer.Option(help="Load the demo registry")] = True,
+) -> None:
+    """Start the embedded system: Tansu broker, SQLite databases and the four services."""
+    from .auth import DevTokenIssuer, Role
+    from .embedded.broker import BrokerStartError
+    from .embedded.ports import PortInUse
+    from .embedded.stack import Stack, StackConfig
+
+    ports = {"intake": intake_port, "registry": registry_port, "referral": referral_port,
+             "notification": notification_port}
+    stack = Stack(StackConfig(data_dir, broker_port, ports, load_demo=demo))
+    stopping = False
+
+    def _stop(_sig: int, _frame: object) -> None:
+        nonlocal stopping
+        stopping = True
+
+    signal.signal(signal.SIGTERM, _stop)
+    try:
+        with console.status("starting broker, migrating databases, starting services..."):
+            stack.start()
+    except PortInUse as exc:
+        console.print(f"[red]{exc}[/red]")
+        raise typer.Exit(2) from None
+    except (BrokerStartError, RuntimeError) as exc:
+        console.print(f"[red]could not start: {exc}[/red]")
+        stack.stop()
+        raise typer.Exit(1) from None
+    except KeyboardInterrupt:
+        stack.stop()
+        raise typer.Exit(130) from None
+
+    token = DevTokenIssuer.from_folder(data_dir / "keys").issue(Role.NATIONAL_ADMIN,
+                                                                subject="dev-admin")
+    console.print(f"[green]SLRT is up[/green] — broker {stack.cfg.bootstrap} (Tansu, memory only)")
+    for name in SERVICE_NAMES:
+        console.print(f"  {name:<13} {stack.url(name)}   docs: {stack.url(name)}/docs")
+    console.print(f"  logs, traces   {data_dir}/logs, {data_dir}/traces")
+    console.print("Development token (national_admin, 8 h) — more with `slrt token`:")
+    console.print(token, soft_wrap=True, highlight=False)
+    console.print("Stop with Ctrl-C.")
+    try:
+        while not stopping:
+            dead = stack.dead()
+            if dead:
+                console.print(f"[red]service(s) stopped unexpectedly: {', '.join(dead)}; "
+                              f"see {data_dir}/logs[/red]")
+                break
+            time.sleep(0.5)
+    except KeyboardInterrupt:
+        pass
+    console.print("stopping services, then the broker...")
+    stack.stop()
+    console.print("stopped.")
+
+
+@app.command("service")
+def run_service(
+    name: Annotated[str, typer.Argument(help=f"One of: {', '.join(SERVICE_NAMES)}")],
+    migrate: Annotated[bool, typer.Option(help="Run its migrations first")] = False,
+) -> None:
+    """Run one service against the Kafka and database URLs of its SLRT_<NAME>_* settings."""
+    import uvicorn
+
+    from .embedded.ports import port_is_free
+    from .migrations import upgrade
+
+    try:
+        entry = service(name)
+    except KeyError as exc:
+        console.print(f"[red]{exc.args[0]}[/red]")
+        raise typer.Exit(2) from None
+    settings = entry.settings_cls()
+    if not port_is_free(settings.http_host, settings.http_port):
+        console.print(f"[red]port {settings.http_port} ({name}) is already in use: stop what uses "
+                      f"it or set {entry.env_prefix}HTTP_PORT[/red]")
+        raise typer.Exit(2)
+    if migrate:
+        upgrade(entry.bootstrap.DEFINITION.migrations, settings.database_url)
+    uvicorn.run(entry.bootstrap.build_app(settings), host=settings.http_host,
+                port=settings.http_port, log_level="warning", access_log=False)
+
+
+@app.command()
+def migrate(name: Annotated[str, typer.Argument(help="A service name, or 'all'")] = "all") -> None:
+    """Run Alembic migrations of one or all services against their configured databases."""
+    from .migrations import upgrade
+
+    for n in SERVICE_NAMES if name == "all" else (name,):
+        entry = service(n)
+        upgrade(entry.bootstrap.DEFINITION.migrations, entry.settings_cls().database_url)
+        console.print(f"{n}: migrated")
+
+
+@app.command()
+def token(
+    role: Annotated[str, typer.Option(help="e.g. front_office, agency_officer, manager")],
+    region: Annotated[str, typer.Option(help="Kemendagri code prefix; '' = national")] = "",
+    agency: Annotated[str | None, typer.Option(help="Agency id, for agency officers")] = None,
+    subject: Annotated[str | None, typer.Option(help="User id (default: derived)")] = None,
+    hours: float = 8.0,
+    data_dir: DataDir = Path("data"),
+) -> None:
+    """Print a signed development JWT (the embedded default's built-in issuer)."""
+    import datetime as dt
+
+    from .auth import DevTokenIssuer
+
+    issuer = DevTokenIssuer.from_folder(data_dir / "keys")
+    try:
+        jwt = issuer.issue(role, region, agency, subject=subject,
+                           ttl=dt.timedelta(hours=hours))
+    except ValueError as exc:
+        console.print(f"[red]{exc}[/red]")
+        raise typer.Exit(2) from None
+    print(jwt)
+
+
+@app.command()
+def topics(
+    bootstrap: Annotated[str, typer.Option(help="Kafka bootstrap servers")] = "127.0.0.1:9092",
+    replication: int = 1,
+    verify: Annotated[bool, typer.Option(help="Only check, create nothing")] = False,
+) -> None:
+    """Create (or verify) every topic with its partition count, and the broker epoch marker."""
+    from contracts import all_topics
+
+    from .embedded.stack import agency_ids
+    from .embedded.topics import ensure_broker_epoch, ensure_topics, verify_topics
+
+    wanted = all_topics(agency_ids())
+    if verify:
+        problems = asyncio.run(verify_topics(bootstrap, wanted))
+        for topic, problem in sorted(problems.items()):
+            console.print(f"[red]{topic}: {problem}[/red]")
+        console.print(f"{len(wanted) - len(problems)}/{len(wanted)} topics as expected")
+        raise typer.Exit(1 if problems else 0)
+
+    async def _create() -> list[str]:
+        created = await ensure_topics(bootstrap, wanted, replication)
+        await ensure_broker_epoch(bootstrap, replication)
+        return created
+
+    created = asyncio.run(_create())
+    console.print(f"{len(created)} topics created, {len(wanted) - len(created)} already there")
+
+
+if __name__ == "__main__":
+    app()

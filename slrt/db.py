@@ -1,0 +1,99 @@
+"""Async database engine and the unit of work every service layer function runs in.
+
+SQLite (embedded default) and PostgreSQL (production) through one SQLAlchemy 2 code path.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Callable
+from types import TracebackType
+from typing import Any, Self
+
+from sqlalchemy import Table, event, insert
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.engine import make_url
+from sqlalchemy.ext.asyncio import (
+    AsyncEngine,
+    AsyncSession,
+    async_sessionmaker,
+    create_async_engine,
+)
+
+from contracts import Contract
+
+from .outbox import OutboxWriter
+
+
+def make_engine(url: str, **kwargs: Any) -> AsyncEngine:
+    """An engine tuned per backend: WAL + busy timeout for SQLite files, a pool for PostgreSQL."""
+    if make_url(url).get_backend_name() == "sqlite":
+        engine = create_async_engine(url, connect_args={"timeout": 30}, hide_parameters=True,
+                                     **kwargs)
+
+        @event.listens_for(engine.sync_engine, "connect")
+        def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:
+            # WAL lets readers run beside the single writer; foreign keys are off by default.
+            cur = dbapi_conn.cursor()
+            cur.execute("PRAGMA journal_mode=WAL")
+            cur.execute("PRAGMA synchronous=NORMAL")
+            cur.execute("PRAGMA foreign_keys=ON")
+            cur.close()
+
+        return engine
+    kwargs.setdefault("pool_size", 10)
+    kwargs.setdefault("max_overflow", 10)
+    kwargs.setdefault("pool_pre_ping", True)
+    # hide_parameters: error messages must not carry NIK or names into logs.
+    return create_async_engine(url, hide_parameters=True, **kwargs)
+
+
+class UnitOfWork:
+    """One transaction: the state change, the outbox rows it emits and the inbox mark, together.
+
+    `publish()` only writes an outbox row; the relay sends it after commit. On leaving the block
+    without `commit()`, everything is rolled back.
+    """
+
+    def __init__(self, sessions: async_sessionmaker[AsyncSession], outbox: OutboxWriter,
+                 inbox: Table, on_commit: Callable[[], None] | None = None) -> None:
+        self._sessions = sessions
+        self._outbox = outbox
+        self._inbox = inbox
+        self._on_commit = on_commit
+        self._pending: list[dict[str, Any]] = []
+
+    async def __aenter__(self) -> Self:
+        self.session = self._sessions()
+        self._pending = []
+        return self
+
+    async def __aexit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,
+                        tb: TracebackType | None) -> None:
+        try:
+            await self.session.rollback()
+        finally:
+            await asyncio.shield(self.session.close())
+
+    def publish(self, event: Contract, *, topic: str | None = None) -> None:
+        """Queue an event for publication in this transaction (outbox pattern)."""
+        self._pending.append(self._outbox.row_for(event, topic=topic))
+
+    async def already_handled(self, event_id: str, topic: str) -> bool:
+        """Mark an incoming event as handled in this transaction; True if it was handled before."""
+        values = {"event_id": event_id, "topic": topic, "handled_at": self._outbox.clock()}
+        dialect = self.session.get_bind().dialect.name
+        insert_fn = pg_insert if dialect == "postgresql" else sqlite_insert
+        stmt = insert_fn(self._inbox).values(**values).on_conflict_do_nothing()
+        result = await self.session.execute(stmt)
+        return result.rowcount == 0  # type: ignore[attr-defined]
+
+    async def commit(self) -> None:
+        published = bool(self._pending)
+        if published:
+            await self.session.execute(insert(self._outbox.table), self._pending)
+            self._pending = []
+        await self.session.commit()
+        if published and self._on_commit is not None:
+            self._on_commit()  # wake the relay now instead of at its next poll

@@ -1,0 +1,153 @@
+"""`slrt up`: the whole system on one machine — Tansu, SQLite files, four service processes.
+
+Order matters: broker, topics, migrations, demo data, services; and on the way down, services
+(the broker's clients) before the broker.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import signal
+import subprocess
+import sys
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import IO
+
+import httpx
+
+from contracts import all_topics
+
+from ..migrations import upgrade
+from ..services import SERVICE_NAMES, service
+from .broker import TansuBroker
+from .ports import ensure_ports_free
+from .topics import ensure_broker_epoch, ensure_topics
+
+
+@dataclass
+class StackConfig:
+    data_dir: Path
+    broker_port: int = 9092
+    ports: dict[str, int] = field(default_factory=dict)
+    host: str = "127.0.0.1"
+    load_demo: bool = True
+
+    @property
+    def bootstrap(self) -> str:
+        return f"{self.host}:{self.broker_port}"
+
+    def database_url(self, name: str) -> str:
+        return f"sqlite+aiosqlite:///{(self.data_dir / f'{name}.db').resolve()}"
+
+
+def agency_ids() -> list[str]:
+    from services.referral.domain.agencies import load_agency_directory
+
+    return [a.agency_id for a in load_agency_directory().all()]
+
+
+def service_env(cfg: StackConfig, name: str, public_key: Path) -> dict[str, str]:
+    """Environment of one service process: its own database, the broker, keys, trace file."""
+    prefix = service(name).env_prefix
+    values = {
+        "DATABASE_URL": cfg.database_url(name),
+        "KAFKA_BOOTSTRAP_SERVERS": cfg.bootstrap,
+        "KAFKA_ENABLE_IDEMPOTENCE": "false",  # Tansu 0.6 fails idempotent producers
+        "HTTP_HOST": cfg.host,
+        "HTTP_PORT": str(cfg.ports[name]),
+        "AUTH_PUBLIC_KEY_FILE": str(public_key),
+        "TRACE_FILE": str((cfg.data_dir / "traces" / f"{name}.jsonl").resolve()),
+    }
+    env = dict(os.environ)
+    env.update({prefix + k: v for k, v in values.items()})
+    return env
+
+
+def prepare(cfg: StackConfig) -> Path:
+    """Migrate every service's SQLite file and load the demo registry; return the public key."""
+    from ..auth import ensure_dev_keys
+
+    cfg.data_dir.mkdir(parents=True, exist_ok=True)
+    _, public_key = ensure_dev_keys(cfg.data_dir / "keys")
+    for name in SERVICE_NAMES:
+        upgrade(service(name).bootstrap.DEFINITION.migrations, cfg.database_url(name))
+    if cfg.load_demo:
+        from services.registry.bootstrap import load_demo_registry
+
+        asyncio.run(load_demo_registry(cfg.database_url("registry")))
+    return public_key
+
+
+async def create_topics(bootstrap: str) -> list[str]:
+    created = await ensure_topics(bootstrap, all_topics(agency_ids()))
+    await ensure_broker_epoch(bootstrap)
+    return created
+
+
+class Stack:
+    """Runs the broker and the four service processes; `stop()` takes them down in order."""
+
+    def __init__(self, cfg: StackConfig) -> None:
+        self.cfg = cfg
+        self.broker = TansuBroker(cfg.data_dir / "logs", port=cfg.broker_port, host=cfg.host)
+        self.processes: dict[str, subprocess.Popen[bytes]] = {}
+        self._logs: list[IO[bytes]] = []
+
+    def start(self, ready_timeout: float = 60.0) -> None:
+        ensure_ports_free({"broker": self.cfg.broker_port, **self.cfg.ports}, self.cfg.host)
+        public_key = prepare(self.cfg)
+        self.broker.start()
+        asyncio.run(create_topics(self.cfg.bootstrap))
+        logs = self.cfg.data_dir / "logs"
+        logs.mkdir(parents=True, exist_ok=True)
+        for name in SERVICE_NAMES:
+            out = (logs / f"{name}.log").open("ab")
+            self._logs.append(out)
+            self.processes[name] = subprocess.Popen(
+                [sys.executable, "-m", "slrt.cli", "service", name],
+                env=service_env(self.cfg, name, public_key), stdout=out, stderr=subprocess.STDOUT,
+                start_new_session=True)  # Ctrl-C reaches us; we stop children in order
+        self._wait_ready(ready_timeout)
+
+    def url(self, name: str) -> str:
+        return f"http://{self.cfg.host}:{self.cfg.ports[name]}"
+
+    def _wait_ready(self, timeout: float) -> None:
+        deadline = time.monotonic() + timeout
+        pending = set(SERVICE_NAMES)
+        while pending:
+            for name in sorted(pending):
+                proc = self.processes[name]
+                if proc.poll() is not None:
+                    raise RuntimeError(f"service {name} exited with {proc.returncode}; see "
+                                       f"{self.cfg.data_dir / 'logs' / (name + '.log')}")
+                try:
+                    if httpx.get(self.url(name) + "/readyz", timeout=1.0).status_code == 200:
+                        pending.discard(name)
+                except httpx.HTTPError:
+                    pass
+            if pending and time.monotonic() > deadline:
+                raise RuntimeError(f"services not ready after {timeout:.0f}s: {sorted(pending)}")
+            if pending:
+                time.sleep(0.2)
+
+    def dead(self) -> list[str]:
+        return [n for n, p in self.processes.items() if p.poll() is not None]
+
+    def stop(self, timeout: float = 15.0) -> None:
+        for proc in self.processes.values():
+            if proc.poll() is None:
+                proc.send_signal(signal.SIGTERM)
+        deadline = time.monotonic() + timeout
+        for proc in self.processes.values():
+            try:
+                proc.wait(max(0.1, deadline - time.monotonic()))
+            except subprocess.TimeoutExpired:
+                proc.kill()
+                proc.wait()
+        for out in self._logs:
+            out.close()
+        self.broker.stop()

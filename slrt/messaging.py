@@ -1,0 +1,146 @@
+"""Kafka plumbing on FastStream 0.7: the broker factory, the relay's publish function, and
+`subscribe()`, which gives every consumer the same guarantees:
+
+* offsets are committed only after the handler's DB transaction commits (`NACK_ON_ERROR` with a
+  group id; never the at-most-once `ACK_FIRST`);
+* the event id goes into the inbox in that same transaction, so a redelivery changes nothing;
+* a malformed event, or one whose handling still fails after bounded retries, is copied to
+  `<topic>.dlq` with the error, then acknowledged; if even that fails, the message is redelivered.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import datetime as dt
+import logging
+from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from faststream import AckPolicy
+from faststream.kafka import KafkaBroker, KafkaMessage
+from faststream.kafka.opentelemetry import KafkaTelemetryMiddleware
+from opentelemetry.trace import TracerProvider
+from pydantic import ValidationError
+
+from contracts import Contract, dlq
+from contracts.envelope import CloudEventMeta, EnvelopeError, decode, read_headers
+
+from .db import UnitOfWork
+from .settings import ServiceSettings
+
+log = logging.getLogger(__name__)
+
+Handler = Callable[[Any, CloudEventMeta, UnitOfWork], Awaitable[None]]
+
+
+def make_broker(settings: ServiceSettings, tracer_provider: TracerProvider | None) -> KafkaBroker:
+    middlewares = [KafkaTelemetryMiddleware(tracer_provider=tracer_provider)]
+    return KafkaBroker(
+        settings.kafka_bootstrap_servers,
+        client_id=f"slrt-{settings.service_name}",
+        acks="all" if settings.kafka_acks == "all" else int(settings.kafka_acks),
+        enable_idempotence=settings.kafka_enable_idempotence,
+        compression_type=settings.kafka_compression,
+        linger_ms=1,
+        middlewares=middlewares,
+        logger=logging.getLogger(f"slrt.{settings.service_name}.broker"),
+        log_level=logging.DEBUG,  # FastStream logs every message at INFO otherwise
+    )
+
+
+def relay_publisher(broker: KafkaBroker) -> Callable[..., Awaitable[Any]]:
+    """The relay's publish function: raw JSON bytes with our CloudEvents headers, awaited ack."""
+
+    async def publish(topic: str, key: bytes, payload: bytes, headers: dict[str, str]) -> Any:
+        return await broker.publish(payload, topic, key=key, headers=headers)
+
+    return publish
+
+
+@dataclass(frozen=True)
+class Subscription:
+    """One consumed topic: its contract and the service-layer function that handles it."""
+
+    topic: str
+    contract: type[Contract]
+    handler: Handler
+
+
+def subscribe(broker: KafkaBroker, settings: ServiceSettings,
+              uow_factory: Callable[[], UnitOfWork], subscriptions: Sequence[Subscription],
+              *, group: str | None = None) -> None:
+    """Register every subscription of one service on the broker (before `broker.start()`)."""
+    group_id = f"{settings.kafka_consumer_group_prefix}.{group or settings.service_name}"
+    for sub in subscriptions:
+        consumer = _consumer_for(broker, settings, uow_factory, sub, group_id)
+        broker.subscriber(
+            sub.topic,
+            group_id=group_id,
+            ack_policy=AckPolicy.NACK_ON_ERROR,
+            auto_offset_reset=settings.kafka_auto_offset_reset,  # type: ignore[arg-type]
+            session_timeout_ms=settings.kafka_session_timeout_ms,
+            heartbeat_interval_ms=settings.kafka_heartbeat_interval_ms,
+            fetch_max_wait_ms=settings.kafka_fetch_max_wait_ms,
+        )(consumer)
+
+
+def _consumer_for(broker: KafkaBroker, settings: ServiceSettings,
+                  uow_factory: Callable[[], UnitOfWork], sub: Subscription,
+                  group_id: str) -> Callable[[KafkaMessage], Awaitable[None]]:
+    async def consume(msg: KafkaMessage) -> None:
+        raw = msg.raw_message
+        try:
+            meta = read_headers(dict(raw.headers or ()))  # type: ignore[union-attr]
+            event = decode(sub.contract, msg.body)
+        except (EnvelopeError, ValidationError) as exc:
+            offset = raw.offset  # type: ignore[union-attr]
+            log.warning("malformed event on %s@%s: %s", sub.topic, offset, _short(exc))
+            await dead_letter(broker, msg, sub.topic, group_id, exc, attempts=0)
+            return
+        error: BaseException | None = None
+        for attempt in range(1, settings.consumer_max_attempts + 1):
+            try:
+                async with uow_factory() as uow:
+                    if await uow.already_handled(meta.id, sub.topic):
+                        return  # a redelivery: its effects are already committed
+                    await sub.handler(event, meta, uow)
+                    await uow.commit()
+                return
+            except Exception as exc:  # retried, then dead-lettered below
+                error = exc
+                log.warning("handling %s event %s failed (attempt %d/%d): %s", sub.topic,
+                            meta.id, attempt, settings.consumer_max_attempts, _short(exc))
+                await asyncio.sleep(settings.consumer_retry_backoff_s * attempt)
+        assert error is not None
+        await dead_letter(broker, msg, sub.topic, group_id, error,
+                          attempts=settings.consumer_max_attempts)
+
+    consume.__name__ = f"consume_{sub.topic.replace('.', '_').replace('-', '_')}"
+    return consume
+
+
+async def dead_letter(broker: KafkaBroker, msg: KafkaMessage, topic: str, group_id: str,
+                      error: BaseException, *, attempts: int) -> None:
+    """Copy the message byte-for-byte to `<topic>.dlq` with why it failed (no payload in logs)."""
+    raw = msg.raw_message
+    headers = {k: v.decode("utf-8", "replace") for k, v in (raw.headers or ())}  # type: ignore[union-attr]
+    headers.update({
+        "dlq_error": _short(error),
+        "dlq_error_type": type(error).__name__,
+        "dlq_source_topic": topic,
+        "dlq_partition": str(raw.partition),  # type: ignore[union-attr]
+        "dlq_offset": str(raw.offset),  # type: ignore[union-attr]
+        "dlq_group": group_id,
+        "dlq_attempts": str(attempts),
+        "dlq_failed_at": dt.datetime.now(dt.UTC).isoformat(),
+    })
+    await broker.publish(msg.body, dlq(topic), key=raw.key, headers=headers)  # type: ignore[union-attr]
+
+
+def _short(exc: BaseException) -> str:
+    # Validation messages can quote input values: keep the error's location and type only.
+    if isinstance(exc, ValidationError):
+        found = (f"{'.'.join(map(str, e['loc']))}: {e['type']}" for e in exc.errors())
+        return "; ".join(found)[:1000]
+    return f"{type(exc).__name__}: {exc}"[:1000]

@@ -1,0 +1,167 @@
+"""Outbox relay: publishes committed outbox rows to Kafka, in id order, then marks them.
+
+Woken right after a commit (low latency) and also on a poll interval (rows written by another
+process, retries after a broker outage). On a fresh broker it re-publishes retained rows.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import datetime as dt
+import json
+import logging
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+from opentelemetry import context
+from opentelemetry.trace.propagation.tracecontext import TraceContextTextMapPropagator
+from sqlalchemy import Table, and_, func, or_, select, update
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from .outbox import Clock, utcnow
+
+log = logging.getLogger(__name__)
+
+#: publish(topic, key, payload, headers) -> awaitable that resolves once the broker acked.
+Publish = Callable[[str, bytes, bytes, dict[str, str]], Awaitable[Any]]
+
+
+class OutboxRelay:
+    def __init__(self, sessions: async_sessionmaker[AsyncSession], table: Table, publish: Publish,
+                 *, batch_size: int = 200, poll_interval_s: float = 0.5, lease_s: float = 30.0,
+                 retention_hours: int = 72, clock: Clock = utcnow) -> None:
+        self._sessions = sessions
+        self._table = table
+        self._publish = publish
+        self._batch_size = batch_size
+        self._poll_interval_s = poll_interval_s
+        self._lease = dt.timedelta(seconds=lease_s)
+        self._retention = dt.timedelta(hours=retention_hours)
+        self._clock = clock
+        self._wake = asyncio.Event()
+        self._task: asyncio.Task[None] | None = None
+        self.published_total = 0
+
+    def wake(self) -> None:
+        self._wake.set()
+
+    def start(self) -> None:
+        self._task = asyncio.create_task(self._run(), name="outbox-relay")
+
+    async def stop(self) -> None:
+        if self._task is not None:
+            self._task.cancel()
+            try:
+                await self._task
+            except asyncio.CancelledError:
+                pass
+            self._task = None
+
+    async def _run(self) -> None:
+        last_purge = self._clock()
+        while True:
+            try:
+                while await self.publish_pending() == self._batch_size:
+                    pass  # a full batch: more may be waiting
+                if self._clock() - last_purge > dt.timedelta(hours=1):
+                    await self.purge_published()
+                    last_purge = self._clock()
+            except asyncio.CancelledError:
+                raise
+            except Exception:  # broker or DB down: keep the rows, try again next round
+                log.exception("outbox relay round failed; rows stay pending")
+            self._wake.clear()
+            try:
+                await asyncio.wait_for(self._wake.wait(), self._poll_interval_s)
+            except TimeoutError:
+                pass
+
+    async def _claim(self) -> list[Any]:
+        t, now = self._table, self._clock()
+        async with self._sessions() as session, session.begin():
+            pending = (
+                select(t.c.id)
+                .where(t.c.published_at.is_(None),
+                       or_(t.c.claimed_until.is_(None), t.c.claimed_until < now))
+                .order_by(t.c.id)
+                .limit(self._batch_size)
+                .with_for_update(skip_locked=True)
+            )
+            ids = list((await session.execute(pending)).scalars())
+            if not ids:
+                return []
+            await session.execute(update(t).where(t.c.id.in_(ids))
+                                  .values(claimed_until=now + self._lease))
+            rows = await session.execute(select(t).where(t.c.id.in_(ids)).order_by(t.c.id))
+            return list(rows)
+
+    async def publish_pending(self) -> int:
+        """Publish one claimed batch; returns how many rows were published."""
+        rows = await self._claim()
+        if not rows:
+            return 0
+        sends = []
+        for row in rows:
+            headers: dict[str, str] = json.loads(row.headers)
+            # Publish inside the trace of the change that wrote the row, so the producer span
+            # (and the traceparent it injects) continue the same trace.
+            ctx = TraceContextTextMapPropagator().extract(headers)
+            token = context.attach(ctx)
+            try:
+                sends.append(self._publish(row.topic, row.key.encode(), row.payload, headers))
+            finally:
+                context.detach(token)
+        results = await asyncio.gather(*sends, return_exceptions=True)
+        done = [row.id for row, res in zip(rows, results, strict=True)
+                if not isinstance(res, BaseException)]
+        failed = [(row.id, res) for row, res in zip(rows, results, strict=True)
+                  if isinstance(res, BaseException)]
+        await self._mark(done, failed)
+        self.published_total += len(done)
+        if failed:
+            raise RuntimeError(f"{len(failed)} outbox rows failed to publish: {failed[0][1]!r}")
+        return len(done)
+
+    async def _mark(self, done: list[int], failed: list[tuple[int, BaseException]]) -> None:
+        t, now = self._table, self._clock()
+        async with self._sessions() as session, session.begin():
+            if done:
+                await session.execute(update(t).where(t.c.id.in_(done))
+                                      .values(published_at=now, claimed_until=None))
+            for row_id, exc in failed:
+                await session.execute(
+                    update(t).where(t.c.id == row_id)
+                    .values(claimed_until=None, attempts=t.c.attempts + 1,
+                            last_error=repr(exc)[:2000]))
+
+    async def republish_retained(self) -> int:
+        """A fresh broker lost everything: send the rows of the retention window again."""
+        t = self._table
+        since = self._clock() - self._retention
+        async with self._sessions() as session, session.begin():
+            result = await session.execute(
+                update(t).where(and_(t.c.published_at.is_not(None), t.c.created_at >= since))
+                .values(published_at=None, claimed_until=None))
+        self.wake()
+        return int(result.rowcount)  # type: ignore[attr-defined]
+
+    async def purge_published(self) -> None:
+        t = self._table
+        cutoff = self._clock() - self._retention
+        async with self._sessions() as session, session.begin():
+            await session.execute(t.delete().where(and_(t.c.published_at.is_not(None),
+                                                        t.c.published_at < cutoff)))
+
+    async def depth_and_age(self) -> tuple[int, float]:
+        """(pending rows, age in seconds of the oldest pending row), for /readyz and metrics."""
+        t = self._table
+        async with self._sessions() as session:
+            row = (await session.execute(
+                select(func.count(), func.min(t.c.created_at)).where(t.c.published_at.is_(None))
+            )).one()
+        count, oldest = int(row[0]), row[1]
+        if oldest is None:
+            return count, 0.0
+        if oldest.tzinfo is None:  # SQLite returns naive datetimes
+            oldest = oldest.replace(tzinfo=dt.UTC)
+        return count, max(0.0, (self._clock() - oldest).total_seconds())

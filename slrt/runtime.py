@@ -1,0 +1,188 @@
+"""The runtime every service shares: engine, unit of work, broker, relay, auth, telemetry and the
+FastAPI lifespan that starts and stops them in order. A service only declares its parts.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, FastAPI, Request
+from fastapi.responses import JSONResponse
+from faststream.kafka import KafkaBroker
+from sqlalchemy import MetaData, Table, select, text
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
+
+from .auth import TokenVerifier
+from .db import UnitOfWork, make_engine
+from .embedded.topics import ensure_broker_epoch
+from .messaging import Subscription, make_broker, relay_publisher, subscribe
+from .outbox import Clock, OutboxWriter, utcnow
+from .relay import OutboxRelay
+from .settings import ServiceSettings
+from .telemetry import Telemetry
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class ServiceDefinition:
+    """What a service brings: its name, tables, routes, subscriptions and start-up hooks."""
+
+    name: str
+    metadata: MetaData
+    migrations: Path
+    router: APIRouter
+    subscriptions: Callable[[Runtime], Sequence[Subscription]] = lambda _rt: ()
+    #: Loads service data into `runtime.extras` before subscriptions are made (e.g. policies).
+    prepare: Callable[[Runtime], None] | None = None
+    on_broker_ready: Sequence[Callable[[Runtime], Awaitable[None]]] = ()
+    title: str = "SLRT"
+
+
+@dataclass
+class Runtime:
+    """Everything a request or message handler may need, built once at start-up."""
+
+    settings: ServiceSettings
+    engine: AsyncEngine
+    sessions: async_sessionmaker[AsyncSession]
+    broker: KafkaBroker
+    relay: OutboxRelay
+    verifier: TokenVerifier
+    telemetry: Telemetry
+    outbox: OutboxWriter
+    inbox: Table
+    meta: Table
+    clock: Clock = utcnow
+    broker_ready: asyncio.Event = field(default_factory=asyncio.Event)
+    extras: dict[str, Any] = field(default_factory=dict)
+
+    def uow(self) -> UnitOfWork:
+        return UnitOfWork(self.sessions, self.outbox, self.inbox, on_commit=self.relay.wake)
+
+
+def get_runtime(request: Request) -> Runtime:
+    return request.app.state.runtime  # type: ignore[no-any-return]
+
+
+RuntimeDep = Annotated[Runtime, Depends(get_runtime)]
+
+
+def build_runtime(definition: ServiceDefinition, settings: ServiceSettings,
+                  clock: Clock = utcnow) -> Runtime:
+    telemetry = Telemetry(settings)
+    engine = make_engine(settings.database_url)
+    telemetry.instrument_engine(engine)
+    sessions = async_sessionmaker(engine, expire_on_commit=False)
+    broker = make_broker(settings, telemetry.provider)
+    tables = definition.metadata.tables
+    outbox = OutboxWriter(tables["outbox"], source=f"/slrt/{definition.name}", clock=clock)
+    relay = OutboxRelay(sessions, tables["outbox"], relay_publisher(broker),
+                        batch_size=settings.outbox_batch_size,
+                        poll_interval_s=settings.outbox_poll_interval_s,
+                        lease_s=settings.outbox_lease_s,
+                        retention_hours=settings.outbox_retention_hours, clock=clock)
+    runtime = Runtime(settings=settings, engine=engine, sessions=sessions, broker=broker,
+                      relay=relay, verifier=TokenVerifier.from_settings(settings),
+                      telemetry=telemetry, outbox=outbox, inbox=tables["inbox"],
+                      meta=tables["service_meta"], clock=clock)
+    if definition.prepare is not None:
+        definition.prepare(runtime)
+    subscribe(broker, settings, runtime.uow, definition.subscriptions(runtime))
+    return runtime
+
+
+async def _connect_broker(runtime: Runtime, definition: ServiceDefinition) -> None:
+    """Connect in the background: HTTP keeps serving (and the outbox keeps filling) meanwhile."""
+    delay = 0.5
+    while True:
+        try:
+            await runtime.broker.start()
+            break
+        except Exception as exc:  # broker not up yet: retry with backoff
+            log.warning("broker not reachable (%s); retrying in %.1fs", type(exc).__name__, delay)
+            with contextlib.suppress(Exception):
+                await runtime.broker.stop()
+            await asyncio.sleep(delay)
+            delay = min(delay * 2, 10.0)
+    await _check_broker_epoch(runtime)
+    for hook in definition.on_broker_ready:
+        await hook(runtime)
+    runtime.relay.start()
+    runtime.broker_ready.set()
+
+
+async def _check_broker_epoch(runtime: Runtime) -> None:
+    """A broker with another epoch than last time lost our events: publish the retained ones."""
+    epoch = await ensure_broker_epoch(runtime.settings.kafka_bootstrap_servers)
+    meta = runtime.meta
+    async with runtime.sessions() as session, session.begin():
+        seen = (await session.execute(
+            select(meta.c.value).where(meta.c.key == "broker_epoch"))).scalar_one_or_none()
+        if seen == epoch:
+            return
+        if seen is None:
+            await session.execute(meta.insert().values(key="broker_epoch", value=epoch))
+        else:
+            await session.execute(
+                meta.update().where(meta.c.key == "broker_epoch").values(value=epoch))
+    if seen is not None:
+        count = await runtime.relay.republish_retained()
+        log.warning("fresh broker detected: re-publishing %d retained outbox rows", count)
+
+
+def create_app(definition: ServiceDefinition, settings: ServiceSettings,
+               clock: Clock = utcnow) -> FastAPI:
+    @contextlib.asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        runtime = build_runtime(definition, settings, clock)
+        app.state.runtime = runtime
+        app.state.token_verifier = runtime.verifier  # read by slrt.auth.bearer_principal
+        runtime.telemetry.instrument_app(app)
+        connecting = asyncio.create_task(_connect_broker(runtime, definition))
+        try:
+            yield
+        finally:
+            connecting.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await connecting
+            await runtime.relay.stop()
+            await runtime.broker.stop()
+            await runtime.engine.dispose()
+            runtime.telemetry.shutdown()
+
+    app = FastAPI(title=f"{definition.title} — {definition.name}", lifespan=lifespan)
+    app.include_router(definition.router)
+    app.include_router(_health_router())
+    return app
+
+
+def _health_router() -> APIRouter:
+    router = APIRouter(tags=["health"])
+
+    @router.get("/healthz")
+    async def healthz() -> dict[str, str]:
+        return {"status": "ok"}
+
+    @router.get("/readyz")
+    async def readyz(runtime: RuntimeDep) -> JSONResponse:
+        checks: dict[str, Any] = {}
+        try:
+            async with runtime.sessions() as session:
+                await session.execute(text("SELECT 1"))
+            checks["database"] = "ok"
+            depth, age = await runtime.relay.depth_and_age()
+            checks["outbox"] = {"pending": depth, "oldest_age_s": round(age, 3)}
+        except Exception as exc:
+            checks["database"] = f"error: {type(exc).__name__}"
+        checks["broker"] = "ok" if runtime.broker_ready.is_set() else "connecting"
+        ready = checks["database"] == "ok" and checks["broker"] == "ok"
+        return JSONResponse({"ready": ready, "checks": checks}, status_code=200 if ready else 503)
+
+    return router
