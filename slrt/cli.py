@@ -174,5 +174,37 @@ def topics(
     console.print(f"{len(created)} topics created, {len(wanted) - len(created)} already there")
 
 
+@app.command()
+def tail(
+    topic: Annotated[str, typer.Argument(help="e.g. slrt.agency.disdik-3402.referrals.v1")],
+    bootstrap: Annotated[str, typer.Option(help="Kafka bootstrap servers")] = "127.0.0.1:9092",
+    follow: Annotated[bool, typer.Option(help="Keep waiting for new records")] = False,
+) -> None:
+    """Print a topic's records from the beginning (key, CloudEvents type, JSON body)."""
+    from aiokafka import AIOKafkaConsumer
+
+    async def _tail() -> None:
+        consumer = AIOKafkaConsumer(topic, bootstrap_servers=bootstrap, group_id=None,
+                                    auto_offset_reset="earliest", enable_auto_commit=False,
+                                    fetch_max_wait_ms=50)
+        await consumer.start()
+        try:
+            idle = 0
+            while follow or idle < 5:
+                batch = await consumer.getmany(timeout_ms=200)
+                idle = 0 if batch else idle + 1
+                for records in batch.values():
+                    for r in records:
+                        headers = {k: v.decode("utf-8", "replace") for k, v in r.headers}
+                        key = r.key.decode() if r.key else None
+                        console.print(f"[bold]{r.partition}:{r.offset}[/bold] key={key} "
+                                      f"type={headers.get('ce_type')}")
+                        console.print_json(r.value.decode("utf-8", "replace"))
+        finally:
+            await consumer.stop()
+
+    asyncio.run(_tail())
+
+
 if __name__ == "__main__":
     app()

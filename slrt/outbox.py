@@ -18,7 +18,6 @@ from opentelemetry import trace
 from opentelemetry.trace.propagation.tracecontext import TraceContextTextMapPropagator
 from sqlalchemy import (
     Column,
-    DateTime,
     Index,
     Integer,
     LargeBinary,
@@ -30,6 +29,8 @@ from sqlalchemy import (
 
 from contracts import Contract
 from contracts.envelope import encode, headers_for
+
+from .sqltypes import UtcDateTime
 
 Clock = Callable[[], dt.datetime]
 
@@ -48,9 +49,9 @@ def outbox_table(metadata: MetaData) -> Table:
         Column("key", String(255), nullable=False),
         Column("headers", Text, nullable=False),  # JSON object of str -> str
         Column("payload", LargeBinary, nullable=False),
-        Column("created_at", DateTime(timezone=True), nullable=False),
-        Column("claimed_until", DateTime(timezone=True)),
-        Column("published_at", DateTime(timezone=True)),
+        Column("created_at", UtcDateTime, nullable=False),
+        Column("claimed_until", UtcDateTime),
+        Column("published_at", UtcDateTime),
         Column("attempts", Integer, nullable=False, default=0),
         Column("last_error", Text),
         Index("ix_outbox_pending", "published_at", "id"),
@@ -63,7 +64,7 @@ def inbox_table(metadata: MetaData) -> Table:
         metadata,
         Column("event_id", String(64), primary_key=True),
         Column("topic", String(255), nullable=False),
-        Column("handled_at", DateTime(timezone=True), nullable=False),
+        Column("handled_at", UtcDateTime, nullable=False),
     )
 
 

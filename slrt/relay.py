@@ -79,10 +79,11 @@ class OutboxRelay:
     async def _claim(self) -> list[Any]:
         t, now = self._table, self._clock()
         async with self._sessions() as session, session.begin():
+            claimable = and_(t.c.published_at.is_(None),
+                             or_(t.c.claimed_until.is_(None), t.c.claimed_until < now))
             pending = (
                 select(t.c.id)
-                .where(t.c.published_at.is_(None),
-                       or_(t.c.claimed_until.is_(None), t.c.claimed_until < now))
+                .where(claimable)
                 .order_by(t.c.id)
                 .limit(self._batch_size)
                 .with_for_update(skip_locked=True)
@@ -90,8 +91,14 @@ class OutboxRelay:
             ids = list((await session.execute(pending)).scalars())
             if not ids:
                 return []
-            await session.execute(update(t).where(t.c.id.in_(ids))
-                                  .values(claimed_until=now + self._lease))
+            # Re-check under the write lock: SQLite has no row locks, so another relay may have
+            # claimed these rows between our SELECT and this UPDATE; keep only what we got.
+            claimed = await session.execute(update(t).where(t.c.id.in_(ids), claimable)
+                                            .values(claimed_until=now + self._lease)
+                                            .returning(t.c.id))
+            ids = list(claimed.scalars())
+            if not ids:
+                return []
             rows = await session.execute(select(t).where(t.c.id.in_(ids)).order_by(t.c.id))
             return list(rows)
 
@@ -100,17 +107,7 @@ class OutboxRelay:
         rows = await self._claim()
         if not rows:
             return 0
-        sends = []
-        for row in rows:
-            headers: dict[str, str] = json.loads(row.headers)
-            # Publish inside the trace of the change that wrote the row, so the producer span
-            # (and the traceparent it injects) continue the same trace.
-            ctx = TraceContextTextMapPropagator().extract(headers)
-            token = context.attach(ctx)
-            try:
-                sends.append(self._publish(row.topic, row.key.encode(), row.payload, headers))
-            finally:
-                context.detach(token)
+        sends = [self._send(row) for row in rows]
         results = await asyncio.gather(*sends, return_exceptions=True)
         done = [row.id for row, res in zip(rows, results, strict=True)
                 if not isinstance(res, BaseException)]
@@ -121,6 +118,17 @@ class OutboxRelay:
         if failed:
             raise RuntimeError(f"{len(failed)} outbox rows failed to publish: {failed[0][1]!r}")
         return len(done)
+
+    async def _send(self, row: Any) -> Any:
+        headers: dict[str, str] = json.loads(row.headers)
+        # Publish inside the trace of the change that wrote the row, so the producer span (and
+        # the traceparent it injects) continue that trace. Attached here, inside the task that
+        # gather() runs, because a task only sees the context it was created with.
+        token = context.attach(TraceContextTextMapPropagator().extract(headers))
+        try:
+            return await self._publish(row.topic, row.key.encode(), row.payload, headers)
+        finally:
+            context.detach(token)
 
     async def _mark(self, done: list[int], failed: list[tuple[int, BaseException]]) -> None:
         t, now = self._table, self._clock()
@@ -140,7 +148,7 @@ class OutboxRelay:
         since = self._clock() - self._retention
         async with self._sessions() as session, session.begin():
             result = await session.execute(
-                update(t).where(and_(t.c.published_at.is_not(None), t.c.created_at >= since))
+                update(t).where(and_(t.c.published_at.is_not(None), t.c.published_at >= since))
                 .values(published_at=None, claimed_until=None))
         self.wake()
         return int(result.rowcount)  # type: ignore[attr-defined]

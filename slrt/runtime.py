@@ -75,8 +75,7 @@ RuntimeDep = Annotated[Runtime, Depends(get_runtime)]
 
 
 def build_runtime(definition: ServiceDefinition, settings: ServiceSettings,
-                  clock: Clock = utcnow) -> Runtime:
-    telemetry = Telemetry(settings)
+                  telemetry: Telemetry, clock: Clock = utcnow) -> Runtime:
     engine = make_engine(settings.database_url)
     telemetry.instrument_engine(engine)
     sessions = async_sessionmaker(engine, expire_on_commit=False)
@@ -139,12 +138,13 @@ async def _check_broker_epoch(runtime: Runtime) -> None:
 
 def create_app(definition: ServiceDefinition, settings: ServiceSettings,
                clock: Clock = utcnow) -> FastAPI:
+    telemetry = Telemetry(settings)
+
     @contextlib.asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        runtime = build_runtime(definition, settings, clock)
+        runtime = build_runtime(definition, settings, telemetry, clock)
         app.state.runtime = runtime
         app.state.token_verifier = runtime.verifier  # read by slrt.auth.bearer_principal
-        runtime.telemetry.instrument_app(app)
         connecting = asyncio.create_task(_connect_broker(runtime, definition))
         try:
             yield
@@ -160,6 +160,8 @@ def create_app(definition: ServiceDefinition, settings: ServiceSettings,
     app = FastAPI(title=f"{definition.title} — {definition.name}", lifespan=lifespan)
     app.include_router(definition.router)
     app.include_router(_health_router())
+    # Before the first request: Starlette builds its middleware stack once, at start-up.
+    telemetry.instrument_app(app)
     return app
 
 

@@ -7,6 +7,7 @@ aiokafka instrumentor is deliberately not used, or every Kafka span would appear
 
 from __future__ import annotations
 
+import json
 import logging
 from typing import IO, Any
 
@@ -25,7 +26,30 @@ log = logging.getLogger(__name__)
 
 
 def _one_line(span: ReadableSpan) -> str:
-    return span.to_json(indent=None) + "\n"
+    """One span as one JSON line. (`span.to_json` fails on the bytes attributes some
+    instrumentations set, e.g. Kafka message keys.)"""
+    ctx = span.get_span_context()
+    record = {
+        "name": span.name,
+        "service": span.resource.attributes.get("service.name"),
+        "trace_id": f"{ctx.trace_id:032x}" if ctx else None,
+        "span_id": f"{ctx.span_id:016x}" if ctx else None,
+        "parent_id": f"{span.parent.span_id:016x}" if span.parent else None,
+        "kind": span.kind.name,
+        "start_ns": span.start_time,
+        "end_ns": span.end_time,
+        "status": span.status.status_code.name,
+        "attributes": dict(span.attributes or {}),
+    }
+    return json.dumps(record, default=_plain) + "\n"
+
+
+def _plain(value: Any) -> Any:
+    if isinstance(value, bytes):
+        return value.decode("utf-8", "replace")
+    if isinstance(value, tuple | list):
+        return list(value)
+    return str(value)
 
 
 class Telemetry:

@@ -6,7 +6,6 @@ from sqlalchemy import (
     JSON,
     Boolean,
     Column,
-    DateTime,
     ForeignKey,
     Index,
     Integer,
@@ -17,6 +16,7 @@ from sqlalchemy import (
 )
 
 from slrt.outbox import plumbing_tables
+from slrt.sqltypes import UtcDateTime
 
 metadata = MetaData()
 outbox, inbox, service_meta = plumbing_tables(metadata)
@@ -48,8 +48,8 @@ complaints = Table(
     Column("recorded_by", String(100), nullable=False),
     Column("status", String(20), nullable=False),
     Column("household_id", String(36)),
-    Column("registered_at", DateTime(timezone=True), nullable=False),
-    Column("updated_at", DateTime(timezone=True), nullable=False),
+    Column("registered_at", UtcDateTime, nullable=False),
+    Column("updated_at", UtcDateTime, nullable=False),
     Index("ix_complaints_village", "village_code"),
     Index("ix_complaints_status", "status"),
 )
@@ -62,9 +62,9 @@ complaint_referrals = Table(
     Column("agency_id", String(64), nullable=False),
     Column("sector", String(40)),  # unknown until ReferralCreatedV1 arrives
     Column("status", String(20), nullable=False),
-    Column("accept_due_at", DateTime(timezone=True)),
-    Column("resolve_due_at", DateTime(timezone=True)),
-    Column("updated_at", DateTime(timezone=True), nullable=False),
+    Column("accept_due_at", UtcDateTime),
+    Column("resolve_due_at", UtcDateTime),
+    Column("updated_at", UtcDateTime, nullable=False),
 )
 
 complaint_timeline = Table(
@@ -72,7 +72,7 @@ complaint_timeline = Table(
     metadata,
     Column("id", Integer, primary_key=True, autoincrement=True),
     Column("complaint_id", String(36), ForeignKey("complaints.id"), nullable=False, index=True),
-    Column("at", DateTime(timezone=True), nullable=False),
+    Column("at", UtcDateTime, nullable=False),
     Column("kind", String(40), nullable=False),
     Column("detail", JSON, nullable=False),
 )
@@ -81,7 +81,7 @@ audit_log = Table(
     "audit_log",
     metadata,
     Column("id", Integer, primary_key=True, autoincrement=True),
-    Column("at", DateTime(timezone=True), nullable=False),
+    Column("at", UtcDateTime, nullable=False),
     Column("subject", String(100), nullable=False),
     Column("role", String(40), nullable=False),
     Column("action", String(40), nullable=False),

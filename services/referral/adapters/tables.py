@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from sqlalchemy import JSON, Column, DateTime, ForeignKey, Index, Integer, MetaData, String, Table
+from sqlalchemy import JSON, Column, ForeignKey, Index, Integer, MetaData, String, Table
 
 from slrt.outbox import plumbing_tables
+from slrt.sqltypes import UtcDateTime
 
 metadata = MetaData()
 outbox, inbox, service_meta = plumbing_tables(metadata)
@@ -23,7 +24,7 @@ cases = Table(
     # Needs no agency is configured for: the back office routes them by hand.
     Column("unrouted_needs", JSON, nullable=False),
     Column("routing_explanations", JSON, nullable=False),
-    Column("opened_at", DateTime(timezone=True), nullable=False),
+    Column("opened_at", UtcDateTime, nullable=False),
 )
 
 referrals = Table(
@@ -38,9 +39,9 @@ referrals = Table(
     Column("status", String(20), nullable=False),
     Column("version", Integer, nullable=False),
     Column("time_zone", String(40), nullable=False),
-    Column("accept_due_at", DateTime(timezone=True), nullable=False),
-    Column("resolve_due_at", DateTime(timezone=True), nullable=False),
-    Column("created_at", DateTime(timezone=True), nullable=False),
-    Column("updated_at", DateTime(timezone=True), nullable=False),
+    Column("accept_due_at", UtcDateTime, nullable=False),
+    Column("resolve_due_at", UtcDateTime, nullable=False),
+    Column("created_at", UtcDateTime, nullable=False),
+    Column("updated_at", UtcDateTime, nullable=False),
     Index("ix_referrals_agency_status", "agency_id", "status"),
 )

@@ -7,7 +7,6 @@ from sqlalchemy import (
     Boolean,
     Column,
     Date,
-    DateTime,
     Float,
     ForeignKey,
     Index,
@@ -19,6 +18,7 @@ from sqlalchemy import (
 )
 
 from slrt.outbox import plumbing_tables
+from slrt.sqltypes import UtcDateTime
 
 metadata = MetaData()
 outbox, inbox, service_meta = plumbing_tables(metadata)
@@ -32,7 +32,7 @@ households = Table(
     Column("address", Text, nullable=False),
     Column("welfare_decile", Integer, nullable=False),
     Column("source", String(40), nullable=False),
-    Column("updated_at", DateTime(timezone=True), nullable=False),
+    Column("updated_at", UtcDateTime, nullable=False),
 )
 
 members = Table(
@@ -71,7 +71,7 @@ assessments = Table(
     Column("match_reason", Text, nullable=False),
     Column("rules_version", String(40), nullable=False),
     Column("needs", JSON, nullable=False),
-    Column("assessed_at", DateTime(timezone=True), nullable=False),
+    Column("assessed_at", UtcDateTime, nullable=False),
 )
 
 Index("ix_members_village_name", members.c.name_normalized)

@@ -1,0 +1,8 @@
+#!/usr/bin/env bash
+# One command: set up and run every test (lint, unit, contract, integration on a real Tansu,
+# SQLite and PostgreSQL at 127.0.0.1:5432, and the end-to-end test of `slrt up`).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+bash scripts/bootstrap.sh
+.venv/bin/ruff check .
+exec .venv/bin/pytest -p no:cacheprovider "$@"
