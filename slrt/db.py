@@ -26,6 +26,13 @@ from contracts import Contract
 from .outbox import OutboxWriter
 
 
+def upsert_insert(session: AsyncSession, table: Table) -> Any:
+    """An INSERT that supports ON CONFLICT on both backends (PostgreSQL and SQLite dialects)."""
+    if session.get_bind().dialect.name == "postgresql":
+        return pg_insert(table)
+    return sqlite_insert(table)
+
+
 def make_engine(url: str, **kwargs: Any) -> AsyncEngine:
     """An engine tuned per backend: WAL + busy timeout for SQLite files, a pool for PostgreSQL."""
     if make_url(url).get_backend_name() == "sqlite":
@@ -83,9 +90,7 @@ class UnitOfWork:
     async def already_handled(self, event_id: str, topic: str) -> bool:
         """Mark an incoming event as handled in this transaction; True if it was handled before."""
         values = {"event_id": event_id, "topic": topic, "handled_at": self._outbox.clock()}
-        dialect = self.session.get_bind().dialect.name
-        insert_fn = pg_insert if dialect == "postgresql" else sqlite_insert
-        stmt = insert_fn(self._inbox).values(**values).on_conflict_do_nothing()
+        stmt = upsert_insert(self.session, self._inbox).values(**values).on_conflict_do_nothing()
         result = await self.session.execute(stmt)
         return result.rowcount == 0  # type: ignore[attr-defined]
 

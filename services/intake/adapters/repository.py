@@ -7,9 +7,9 @@ import uuid
 from typing import Any
 
 from sqlalchemy import func, select, update
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
+
+from slrt.db import upsert_insert
 
 from .tables import (
     audit_log,
@@ -26,9 +26,7 @@ class ComplaintRepository:
 
     async def next_sequence(self, regency_code: str, year: int) -> int:
         """Atomic per-regency, per-year counter (upsert ... returning) for complaint numbers."""
-        dialect = self.session.get_bind().dialect.name
-        insert_fn = pg_insert if dialect == "postgresql" else sqlite_insert
-        stmt = insert_fn(complaint_counters).values(
+        stmt = upsert_insert(self.session, complaint_counters).values(
             regency_code=regency_code, year=year, last_sequence=1)
         stmt = stmt.on_conflict_do_update(
             index_elements=["regency_code", "year"],
@@ -58,9 +56,7 @@ class ComplaintRepository:
         return [dict(r) for r in rows.mappings()]
 
     async def upsert_referral(self, row: dict[str, Any]) -> None:
-        dialect = self.session.get_bind().dialect.name
-        insert_fn = pg_insert if dialect == "postgresql" else sqlite_insert
-        stmt = insert_fn(complaint_referrals).values(**row)
+        stmt = upsert_insert(self.session, complaint_referrals).values(**row)
         # A status change may arrive before the creation it follows: keep whatever is known.
         changes = {k: v for k, v in row.items() if k != "referral_id" and v is not None}
         stmt = stmt.on_conflict_do_update(index_elements=["referral_id"], set_=changes)

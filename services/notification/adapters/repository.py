@@ -7,9 +7,9 @@ import uuid
 from typing import Any
 
 from sqlalchemy import select, update
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
+
+from slrt.db import upsert_insert
 
 from ..domain.deadlines import DeadlineKind, DeadlineState
 from .tables import deadlines
@@ -20,9 +20,8 @@ class DeadlineRepository:
         self.session = session
 
     async def add_if_absent(self, rows: list[dict[str, Any]]) -> None:
-        dialect = self.session.get_bind().dialect.name
-        insert_fn = pg_insert if dialect == "postgresql" else sqlite_insert
-        await self.session.execute(insert_fn(deadlines).values(rows).on_conflict_do_nothing())
+        stmt = upsert_insert(self.session, deadlines).values(rows).on_conflict_do_nothing()
+        await self.session.execute(stmt)
 
     async def settle(self, referral_id: uuid.UUID, kind: DeadlineKind, state: DeadlineState,
                      at: dt.datetime) -> None:

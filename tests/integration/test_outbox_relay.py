@@ -1,0 +1,446 @@
+"""Transactional outbox, inbox and relay on a real SQLite file and a real PostgreSQL database.
+
+The relay's `publish` is a recording fake (the broker path is tested elsewhere); everything
+between the unit of work and that call - tables, claims, leases, marks, retention - is real.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import datetime as dt
+import json
+import os
+import uuid
+from collections.abc import AsyncIterator, Iterable
+from pathlib import Path
+from typing import Any
+
+import asyncpg
+import pytest
+import pytest_asyncio
+from opentelemetry import trace
+from opentelemetry.sdk.trace import TracerProvider
+from sqlalchemy import MetaData, insert, select, update
+from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker
+
+from contracts import ComplaintRegisteredV1
+from contracts.envelope import SPECVERSION, format_time
+from slrt.db import UnitOfWork, make_engine
+from slrt.outbox import OutboxWriter, plumbing_tables
+from slrt.relay import OutboxRelay
+
+pytestmark = pytest.mark.integration
+
+PG = {"host": "127.0.0.1", "port": 5432, "user": "postgres"}
+SAMPLE = Path(__file__).parents[2] / "contracts" / "samples" / "complaint.registered.v1.json"
+SOURCE = "/slrt/test-intake"
+T0 = dt.datetime(2026, 3, 2, 2, 15, tzinfo=dt.UTC)
+
+
+class FakeClock:
+    """An injected clock that only moves when a test moves it."""
+
+    def __init__(self, now: dt.datetime = T0) -> None:
+        self.now = now
+
+    def __call__(self) -> dt.datetime:
+        return self.now
+
+    def advance(self, **delta: float) -> None:
+        self.now += dt.timedelta(**delta)
+
+
+class RecordingPublish:
+    """Stands in for the broker: records (topic, key, payload, headers), fails chosen keys."""
+
+    def __init__(self, fail_keys: Iterable[str] = ()) -> None:
+        self.sent: list[tuple[str, bytes, bytes, dict[str, str]]] = []
+        self.fail_keys = set(fail_keys)
+        self.trace_ids: list[int] = []  # trace id of the span context active at each call
+
+    async def __call__(self, topic: str, key: bytes, payload: bytes,
+                       headers: dict[str, str]) -> None:
+        self.trace_ids.append(trace.get_current_span().get_span_context().trace_id)
+        if key.decode() in self.fail_keys:
+            raise ConnectionError("broker did not ack")
+        self.sent.append((topic, key, payload, dict(headers)))
+        await asyncio.sleep(0)  # yield like a real send, so concurrent relays interleave
+
+    @property
+    def keys(self) -> list[str]:
+        return [key.decode() for _, key, _, _ in self.sent]
+
+
+class Db:
+    """One test database with the plumbing tables, and helpers to read them."""
+
+    def __init__(self, url: str, engine: AsyncEngine) -> None:
+        self.url = url
+        self.engine = engine
+        self.sessions = async_sessionmaker(engine, expire_on_commit=False)
+        self.metadata = MetaData()
+        self.outbox, self.inbox, self.meta = plumbing_tables(self.metadata)
+        self._extra: list[AsyncEngine] = []
+
+    def uow(self, clock: FakeClock, on_commit: Any = None) -> UnitOfWork:
+        return UnitOfWork(self.sessions, OutboxWriter(self.outbox, SOURCE, clock), self.inbox,
+                          on_commit=on_commit)
+
+    def relay(self, publish: RecordingPublish, clock: FakeClock, *,
+              separate_engine: bool = False, **kwargs: Any) -> OutboxRelay:
+        sessions = self.sessions
+        if separate_engine:  # as a second process would: its own connections
+            engine = make_engine(self.url)
+            self._extra.append(engine)
+            sessions = async_sessionmaker(engine, expire_on_commit=False)
+        return OutboxRelay(sessions, self.outbox, publish, clock=clock, **kwargs)
+
+    async def rows(self) -> list[Any]:
+        async with self.sessions() as session:
+            return list(await session.execute(select(self.outbox).order_by(self.outbox.c.id)))
+
+    async def execute(self, stmt: Any) -> None:
+        async with self.sessions() as session, session.begin():
+            await session.execute(stmt)
+
+    async def dispose(self) -> None:
+        for engine in [*self._extra, self.engine]:
+            await engine.dispose()
+
+
+def complaint(**update: Any) -> ComplaintRegisteredV1:
+    sample = ComplaintRegisteredV1.model_validate_json(SAMPLE.read_text(encoding="utf-8"))
+    return sample.model_copy(update={"complaint_id": uuid.uuid4(), **update})
+
+
+async def write_events(db: Db, clock: FakeClock, count: int) -> list[ComplaintRegisteredV1]:
+    """`count` events, one unit of work each (so ids follow the order of the list)."""
+    events = [complaint() for _ in range(count)]
+    for event in events:
+        async with db.uow(clock) as uow:
+            uow.publish(event)
+            await uow.commit()
+    return events
+
+
+# --- fixtures -------------------------------------------------------------------------------
+
+
+@pytest_asyncio.fixture(scope="module", loop_scope="session")
+async def pg_url() -> AsyncIterator[str]:
+    """A PostgreSQL database for this module's run, dropped afterwards."""
+    try:
+        admin = await asyncpg.connect(database="postgres", timeout=5, **PG)  # type: ignore[arg-type]
+    except Exception as exc:  # any connection failure
+        if os.environ.get("CI") == "true":
+            pytest.fail(f"PostgreSQL at {PG['host']}:{PG['port']} is required in CI: {exc}")
+        pytest.skip(f"PostgreSQL not reachable: {exc}")
+    name = f"slrt_relay_test_{uuid.uuid4().hex}"
+    await admin.execute(f'CREATE DATABASE "{name}"')
+    try:
+        yield f"postgresql+asyncpg://{PG['user']}@{PG['host']}:{PG['port']}/{name}"
+    finally:
+        await admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        await admin.close()
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def db_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
+    if request.param == "sqlite":
+        return f"sqlite+aiosqlite:///{tmp_path / 'service.db'}"
+    return str(request.getfixturevalue("pg_url"))
+
+
+@pytest_asyncio.fixture
+async def db(db_url: str) -> AsyncIterator[Db]:
+    database = Db(db_url, make_engine(db_url))
+    async with database.engine.begin() as conn:
+        await conn.run_sync(database.metadata.create_all)
+    try:
+        yield database
+    finally:
+        async with database.engine.begin() as conn:
+            await conn.run_sync(database.metadata.drop_all)
+        await database.dispose()
+
+
+# --- unit of work ---------------------------------------------------------------------------
+
+
+async def test_outbox_rows_appear_only_on_commit(db: Db) -> None:
+    clock = FakeClock()
+    commits: list[bool] = []
+    event = complaint()
+
+    async with db.uow(clock, on_commit=lambda: commits.append(True)) as uow:
+        await uow.session.execute(insert(db.meta).values(key="state", value="changed"))
+        uow.publish(event)
+        assert await db.rows() == []  # not visible to anyone before commit
+        await uow.commit()
+    assert commits == [True]  # the relay is woken after the commit
+
+    rows = await db.rows()
+    assert len(rows) == 1
+    row = rows[0]
+    assert row.topic == ComplaintRegisteredV1.topic
+    assert row.key == event.key() == str(event.complaint_id)
+    assert ComplaintRegisteredV1.model_validate_json(row.payload) == event
+    assert row.created_at == T0 and row.published_at is None and row.attempts == 0
+    headers = json.loads(row.headers)
+    assert headers["ce_id"] == row.event_id
+    assert uuid.UUID(headers["ce_id"])
+    assert headers["ce_type"] == ComplaintRegisteredV1.event_type
+    assert headers["ce_source"] == SOURCE
+    assert headers["ce_time"] == format_time(T0)
+    assert headers["ce_specversion"] == SPECVERSION
+    assert "traceparent" not in headers  # no span active here
+
+    async with db.uow(clock, on_commit=lambda: commits.append(True)) as uow:
+        await uow.session.execute(insert(db.meta).values(key="other", value="lost"))
+        uow.publish(complaint())
+        # leaving without commit: the state change and the event go together
+    assert len(await db.rows()) == 1
+    async with db.sessions() as session:
+        assert list((await session.execute(select(db.meta.c.key))).scalars()) == ["state"]
+    assert commits == [True]
+
+
+async def test_uow_rolls_back_on_error(db: Db) -> None:
+    clock = FakeClock()
+    with pytest.raises(RuntimeError, match="handler failed"):
+        async with db.uow(clock) as uow:
+            uow.publish(complaint())
+            await uow.session.execute(insert(db.meta).values(key="state", value="x"))
+            raise RuntimeError("handler failed")
+    assert await db.rows() == []
+    async with db.sessions() as session:
+        assert list((await session.execute(select(db.meta))).all()) == []
+
+
+# --- inbox ----------------------------------------------------------------------------------
+
+
+async def test_already_handled_counts_only_committed_marks(db: Db) -> None:
+    clock = FakeClock()
+    event_id, topic = str(uuid.uuid4()), ComplaintRegisteredV1.topic
+
+    async with db.uow(clock) as uow:  # handled, then rolled back: does not count
+        assert await uow.already_handled(event_id, topic) is False
+    async with db.uow(clock) as uow:
+        assert await uow.already_handled(event_id, topic) is False
+        await uow.commit()
+    async with db.uow(clock) as uow:
+        assert await uow.already_handled(event_id, topic) is True
+        await uow.commit()
+    async with db.uow(clock) as uow:  # another event is still new
+        assert await uow.already_handled(str(uuid.uuid4()), topic) is False
+
+    async with db.sessions() as session:
+        marks = list(await session.execute(select(db.inbox)))
+    assert [(m.event_id, m.topic, m.handled_at) for m in marks] == [(event_id, topic, T0)]
+
+
+# --- relay ----------------------------------------------------------------------------------
+
+
+async def test_relay_publishes_in_id_order_and_marks(db: Db) -> None:
+    clock = FakeClock()
+    events = await write_events(db, clock, 5)
+    publish = RecordingPublish()
+    relay = db.relay(publish, clock)
+    clock.advance(seconds=3)
+
+    assert await relay.publish_pending() == 5
+    assert publish.keys == [e.key() for e in events]
+    rows = await db.rows()
+    for (topic, key, payload, headers), row in zip(publish.sent, rows, strict=True):
+        assert (topic, key, payload) == (row.topic, row.key.encode(), row.payload)
+        assert headers == json.loads(row.headers)
+    assert all(r.published_at == T0 + dt.timedelta(seconds=3) for r in rows)
+    assert all(r.claimed_until is None and r.attempts == 0 for r in rows)
+    assert relay.published_total == 5
+
+    assert await relay.publish_pending() == 0
+    assert len(publish.sent) == 5
+
+
+async def test_relay_batches_respect_batch_size(db: Db) -> None:
+    clock = FakeClock()
+    events = await write_events(db, clock, 5)
+    publish = RecordingPublish()
+    relay = db.relay(publish, clock, batch_size=2)
+    assert [await relay.publish_pending() for _ in range(4)] == [2, 2, 1, 0]
+    assert publish.keys == [e.key() for e in events]
+
+
+async def test_failed_row_stays_pending_and_is_retried(db: Db) -> None:
+    clock = FakeClock()
+    events = await write_events(db, clock, 3)
+    bad = events[1].key()
+    publish = RecordingPublish(fail_keys=[bad])
+    relay = db.relay(publish, clock)
+
+    with pytest.raises(RuntimeError, match="1 outbox rows failed"):
+        await relay.publish_pending()
+    assert publish.keys == [events[0].key(), events[2].key()]
+    rows = {r.key: r for r in await db.rows()}
+    for good in (events[0].key(), events[2].key()):
+        assert rows[good].published_at == T0 and rows[good].attempts == 0
+    assert rows[bad].published_at is None
+    assert rows[bad].claimed_until is None  # released at once, not after the lease
+    assert rows[bad].attempts == 1
+    assert "broker did not ack" in rows[bad].last_error
+
+    publish.fail_keys.clear()
+    clock.advance(seconds=1)
+    assert await relay.publish_pending() == 1
+    assert publish.keys[-1] == bad
+    rows = {r.key: r for r in await db.rows()}
+    assert rows[bad].published_at == T0 + dt.timedelta(seconds=1)
+    assert rows[bad].attempts == 1
+    assert await relay.publish_pending() == 0
+
+
+async def test_concurrent_relays_never_publish_a_row_twice(db: Db) -> None:
+    clock = FakeClock()
+    events = await write_events(db, clock, 40)
+    publish_a, publish_b = RecordingPublish(), RecordingPublish()
+    relays = [db.relay(publish_a, clock, separate_engine=True, batch_size=4),
+              db.relay(publish_b, clock, separate_engine=True, batch_size=4)]
+
+    async def drain(relay: OutboxRelay) -> int:
+        total = 0
+        while n := await relay.publish_pending():
+            total += n
+        return total
+
+    totals = await asyncio.gather(*(drain(r) for r in relays))
+    keys = publish_a.keys + publish_b.keys
+    assert len(keys) == len(set(keys)), "a row was published twice"
+    assert sorted(keys) == sorted(e.key() for e in events)
+    assert sum(totals) == 40
+    assert all(r.published_at is not None for r in await db.rows())
+    for publish in (publish_a, publish_b):  # each relay still sends in id order
+        order = [e.key() for e in events]
+        assert publish.keys == sorted(publish.keys, key=order.index)
+
+
+async def test_crashed_relays_lease_blocks_others_until_it_expires(db: Db) -> None:
+    clock = FakeClock()
+    events = await write_events(db, clock, 3)
+    crashed = db.relay(RecordingPublish(), clock, lease_s=30)
+    claimed = await crashed._claim()  # claimed, then the process died before publishing
+    assert [r.key for r in claimed] == [e.key() for e in events]
+    assert all(r.claimed_until == T0 + dt.timedelta(seconds=30) for r in await db.rows())
+
+    publish = RecordingPublish()
+    survivor = db.relay(publish, clock, separate_engine=True, lease_s=30)
+    clock.advance(seconds=29)
+    assert await survivor.publish_pending() == 0
+    assert publish.sent == []
+    assert await survivor.depth_and_age() == (3, 29.0)  # still pending, just leased
+
+    clock.advance(seconds=2)
+    assert await survivor.publish_pending() == 3
+    assert publish.keys == [e.key() for e in events]
+    assert all(r.published_at == T0 + dt.timedelta(seconds=31) for r in await db.rows())
+
+
+# --- retention ------------------------------------------------------------------------------
+
+
+async def test_republish_retained_resets_only_rows_in_the_window(db: Db) -> None:
+    clock = FakeClock()
+    publish = RecordingPublish()
+    relay = db.relay(publish, clock, retention_hours=72)
+    old = await write_events(db, clock, 1)
+    assert await relay.publish_pending() == 1  # published at T0
+
+    late = await write_events(db, clock, 1)  # created at T0 but published 100 h later
+    clock.advance(hours=100)
+    recent = await write_events(db, clock, 2)  # created and published at T0 + 100 h
+    assert await relay.publish_pending() == 3
+    clock.advance(hours=1)
+
+    assert await relay.republish_retained() == 3
+    rows = {r.key: r for r in await db.rows()}
+    assert rows[old[0].key()].published_at == T0
+    for event in [*late, *recent]:
+        assert rows[event.key()].published_at is None
+    assert await relay.depth_and_age() == (3, 101 * 3600.0)
+
+    publish.sent.clear()
+    assert await relay.publish_pending() == 3
+    assert publish.keys == [e.key() for e in [*late, *recent]]
+    assert await relay.publish_pending() == 0
+
+
+async def test_purge_deletes_only_published_rows_older_than_retention(db: Db) -> None:
+    clock = FakeClock()
+    publish = RecordingPublish()
+    relay = db.relay(publish, clock, retention_hours=72)
+    old = await write_events(db, clock, 2)
+    assert await relay.publish_pending() == 2  # published at T0
+    pending_old = await write_events(db, clock, 1)  # never published: must survive any purge
+    publish.fail_keys.add(pending_old[0].key())
+
+    clock.advance(hours=71)
+    fresh = await write_events(db, clock, 1)
+    with pytest.raises(RuntimeError):
+        await relay.publish_pending()  # publishes `fresh` at T0 + 71 h
+
+    await relay.purge_published()
+    assert len(await db.rows()) == 4  # nothing is older than 72 h yet
+
+    clock.advance(hours=2)  # T0 + 73 h: `old` published 73 h ago, `fresh` 2 h ago
+    await relay.purge_published()
+    left = {r.key: r for r in await db.rows()}
+    assert set(left) == {pending_old[0].key(), fresh[0].key()}
+    assert left[pending_old[0].key()].published_at is None
+    assert all(e.key() not in left for e in old)
+
+
+async def test_depth_and_age(db: Db) -> None:
+    clock = FakeClock()
+    relay = db.relay(RecordingPublish(), clock)
+    assert await relay.depth_and_age() == (0, 0.0)
+    first = await write_events(db, clock, 1)
+    clock.advance(seconds=10)
+    await write_events(db, clock, 2)
+    clock.advance(seconds=50)
+    assert await relay.depth_and_age() == (3, 60.0)
+
+    await db.execute(update(db.outbox).where(db.outbox.c.key == first[0].key())
+                     .values(published_at=clock()))
+    assert await relay.depth_and_age() == (2, 50.0)
+
+    assert await relay.publish_pending() == 2
+    assert await relay.depth_and_age() == (0, 0.0)
+
+
+# --- trace context --------------------------------------------------------------------------
+
+
+async def test_traceparent_travels_from_the_change_to_the_publish_call(db: Db) -> None:
+    tracer = TracerProvider().get_tracer("test_outbox_relay")
+    clock = FakeClock()
+    event = complaint()
+    with tracer.start_as_current_span("POST /v1/complaints") as span:
+        trace_id = span.get_span_context().trace_id
+        async with db.uow(clock) as uow:
+            uow.publish(event)
+            await uow.commit()
+    assert not trace.get_current_span().get_span_context().is_valid  # span ended
+
+    (row,) = await db.rows()
+    traceparent = json.loads(row.headers)["traceparent"]
+    version, row_trace, _span_id, _flags = traceparent.split("-")
+    assert version == "00" and row_trace == format(trace_id, "032x")
+
+    publish = RecordingPublish()
+    assert await db.relay(publish, clock).publish_pending() == 1
+    ((_, _, _, headers),) = publish.sent
+    assert headers["traceparent"].split("-")[1] == format(trace_id, "032x")
+    assert publish.trace_ids == [trace_id]  # the send runs inside the change's trace
+    assert not trace.get_current_span().get_span_context().is_valid  # context detached again
+
