@@ -174,6 +174,37 @@ def topics(
     console.print(f"{len(created)} topics created, {len(wanted) - len(created)} already there")
 
 
+dlq_app = typer.Typer(no_args_is_help=True, help="Dead letters: list them, replay them")
+app.add_typer(dlq_app, name="dlq")
+
+
+@dlq_app.command("list")
+def dlq_list(
+    topic: Annotated[str, typer.Argument(help="Source topic, e.g. slrt.complaint.registered.v1")],
+    bootstrap: Annotated[str, typer.Option(help="Kafka bootstrap servers")] = "127.0.0.1:9092",
+) -> None:
+    """Show each dead letter of a topic with the error that sent it there (no payloads)."""
+    from .dlq import list_dead_letters
+
+    letters = asyncio.run(list_dead_letters(bootstrap, topic))
+    for letter in letters:
+        console.print(f"{letter.partition}:{letter.offset}  {letter.error}", highlight=False)
+    console.print(f"{len(letters)} dead letter(s) on {topic}.dlq")
+
+
+@dlq_app.command("replay")
+def dlq_replay(
+    topic: Annotated[str, typer.Argument(help="The source topic to replay onto")],
+    bootstrap: Annotated[str, typer.Option(help="Kafka bootstrap servers")] = "127.0.0.1:9092",
+    idempotence: Annotated[bool, typer.Option(help="Idempotent producer (Apache Kafka)")] = False,
+) -> None:
+    """Publish the topic's dead letters back onto it (each once; resumable)."""
+    from .dlq import replay
+
+    count = asyncio.run(replay(bootstrap, topic, enable_idempotence=idempotence))
+    console.print(f"{count} dead letter(s) replayed onto {topic}")
+
+
 @app.command()
 def tail(
     topic: Annotated[str, typer.Argument(help="e.g. slrt.agency.disdik-3402.referrals.v1")],
