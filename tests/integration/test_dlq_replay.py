@@ -34,4 +34,5 @@ async def test_replay_strips_dlq_headers_and_happens_once(tansu: TansuBroker) ->
     assert headers["ce_id"] == b"e0"
     assert "dlq_error" not in headers and headers["dlq_replayed_from"].endswith(b":0")
 
-    assert await replay(tansu.bootstrap, TOPIC, session_timeout_ms=FAST) == 0  # already replayed: nothing again
+    # Already replayed: nothing goes out again.
+    assert await replay(tansu.bootstrap, TOPIC, session_timeout_ms=FAST) == 0
