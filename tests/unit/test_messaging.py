@@ -1,0 +1,117 @@
+"""The consumer wrapper's rules, on FastStream's in-memory TestKafkaBroker (no I/O): inbox
+dedup, bounded retries, dead letters for malformed and failing events."""
+
+from __future__ import annotations
+
+import json
+import uuid
+from pathlib import Path
+from types import TracebackType
+from typing import Any, Self
+
+import pytest
+from faststream.kafka import KafkaBroker, KafkaMessage, TestKafkaBroker
+
+from contracts import ComplaintRegisteredV1, dlq
+from contracts.envelope import CloudEventMeta, encode, headers_for
+from slrt.messaging import Subscription, subscribe
+from slrt.settings import ServiceSettings
+
+TOPIC = ComplaintRegisteredV1.topic
+SAMPLE = ComplaintRegisteredV1.model_validate_json(
+    (Path(__file__).parents[2] / "contracts/samples/complaint.registered.v1.json").read_text())
+
+
+class FakeUnitOfWork:
+    """Records commits and the inbox in memory (the real one is tested on SQLite/PostgreSQL)."""
+
+    handled: set[str] = set()
+    commits = 0
+
+    async def __aenter__(self) -> Self:
+        self._pending: set[str] = set()
+        return self
+
+    async def __aexit__(self, *exc: type[BaseException] | BaseException | TracebackType | None
+                        ) -> None:
+        self._pending = set()
+
+    async def already_handled(self, event_id: str, topic: str) -> bool:
+        if event_id in FakeUnitOfWork.handled:
+            return True
+        self._pending.add(event_id)
+        return False
+
+    async def commit(self) -> None:
+        FakeUnitOfWork.handled |= self._pending
+        FakeUnitOfWork.commits += 1
+
+
+@pytest.fixture(autouse=True)
+def _reset() -> None:
+    FakeUnitOfWork.handled = set()
+    FakeUnitOfWork.commits = 0
+
+
+def make(handler: Any) -> tuple[KafkaBroker, list[Any]]:
+    broker = KafkaBroker()
+    settings = ServiceSettings(service_name="test", consumer_max_attempts=3,
+                               consumer_retry_backoff_s=0)
+    subscribe(broker, settings, FakeUnitOfWork, [Subscription(TOPIC, ComplaintRegisteredV1,
+                                                              handler)])  # type: ignore[arg-type]
+    dead: list[Any] = []
+
+    @broker.subscriber(dlq(TOPIC))
+    async def _dead(message: KafkaMessage) -> None:
+        dead.append(message)
+
+    return broker, dead
+
+
+async def test_each_event_is_handled_once() -> None:
+    seen: list[uuid.UUID] = []
+
+    async def handler(event: ComplaintRegisteredV1, meta: CloudEventMeta, uow: Any) -> None:
+        seen.append(event.complaint_id)
+
+    broker, dead = make(handler)
+    headers = headers_for(SAMPLE, source="/test")
+    async with TestKafkaBroker(broker) as br:
+        await br.publish(encode(SAMPLE), TOPIC, headers=headers)
+        await br.publish(encode(SAMPLE), TOPIC, headers=headers)  # redelivery, same ce_id
+    assert seen == [SAMPLE.complaint_id]
+    assert FakeUnitOfWork.commits == 1
+    assert dead == []
+
+
+async def test_malformed_body_goes_to_dlq_without_calling_the_handler() -> None:
+    calls: list[Any] = []
+
+    async def handler(*args: Any) -> None:
+        calls.append(args)
+
+    broker, dead = make(handler)
+    body = json.dumps({"complaint_id": "nope"}).encode()
+    async with TestKafkaBroker(broker) as br:
+        await br.publish(body, TOPIC, headers=headers_for(SAMPLE, source="/test"))
+    assert calls == []
+    assert len(dead) == 1
+    assert dead[0].headers["dlq_error_type"] == "ValidationError"
+    assert dead[0].headers["dlq_attempts"] == "0"
+    assert dead[0].body == body
+
+
+async def test_failing_handler_is_retried_then_dead_lettered() -> None:
+    attempts: list[int] = []
+
+    async def handler(*args: Any) -> None:
+        attempts.append(1)
+        raise RuntimeError("registry database unavailable")
+
+    broker, dead = make(handler)
+    async with TestKafkaBroker(broker) as br:
+        await br.publish(encode(SAMPLE), TOPIC, headers=headers_for(SAMPLE, source="/test"))
+    assert len(attempts) == 3
+    assert FakeUnitOfWork.commits == 0
+    assert dead[0].headers["dlq_error"] == "RuntimeError: registry database unavailable"
+    assert dead[0].headers["dlq_attempts"] == "3"
