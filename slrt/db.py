@@ -36,6 +36,10 @@ def upsert_insert(session: AsyncSession, table: Table) -> Any:
 def make_engine(url: str, **kwargs: Any) -> AsyncEngine:
     """An engine tuned per backend: WAL + busy timeout for SQLite files, a pool for PostgreSQL."""
     if make_url(url).get_backend_name() == "sqlite":
+        # One connection per process: SQLite has one writer anyway, and queueing for the pool
+        # is FIFO, whereas writers racing for the file lock back off in sleeps of up to 100 ms.
+        kwargs.setdefault("pool_size", 1)
+        kwargs.setdefault("max_overflow", 0)
         engine = create_async_engine(url, connect_args={"timeout": 30}, hide_parameters=True,
                                      **kwargs)
 

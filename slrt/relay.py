@@ -60,6 +60,8 @@ class OutboxRelay:
     async def _run(self) -> None:
         last_purge = self._clock()
         while True:
+            # Clear before publishing: a wake() during this round must trigger the next one.
+            self._wake.clear()
             try:
                 while await self.publish_pending() == self._batch_size:
                     pass  # a full batch: more may be waiting
@@ -70,7 +72,6 @@ class OutboxRelay:
                 raise
             except Exception:  # broker or DB down: keep the rows, try again next round
                 log.exception("outbox relay round failed; rows stay pending")
-            self._wake.clear()
             try:
                 await asyncio.wait_for(self._wake.wait(), self._poll_interval_s)
             except TimeoutError:

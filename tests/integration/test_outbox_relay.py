@@ -153,7 +153,9 @@ def db_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
 
 @pytest_asyncio.fixture
 async def db(db_url: str) -> AsyncIterator[Db]:
-    database = Db(db_url, make_engine(db_url))
+    # Two connections: these tests look at the tables from outside an open unit of work
+    # (services' SQLite engines use one connection per process).
+    database = Db(db_url, make_engine(db_url, pool_size=2))
     async with database.engine.begin() as conn:
         await conn.run_sync(database.metadata.create_all)
     try:
@@ -444,3 +446,35 @@ async def test_traceparent_travels_from_the_change_to_the_publish_call(db: Db) -
     assert publish.trace_ids == [trace_id]  # the send runs inside the change's trace
     assert not trace.get_current_span().get_span_context().is_valid  # context detached again
 
+
+
+async def test_wake_during_a_slow_round_is_not_lost(db: Db) -> None:
+    """A commit that wakes the relay while it is publishing gets its own round right after,
+    not only at the next poll (here 30 s away)."""
+    clock = FakeClock()
+    first_send_started = asyncio.Event()
+    release_first_send = asyncio.Event()
+
+    class SlowFirst(RecordingPublish):
+        async def __call__(self, topic: str, key: bytes, payload: bytes,
+                           headers: dict[str, str]) -> None:
+            if not self.sent:
+                first_send_started.set()
+                await release_first_send.wait()
+            await super().__call__(topic, key, payload, headers)
+
+    publish = SlowFirst()
+    relay = db.relay(publish, clock, poll_interval_s=30)
+    await write_events(db, clock, 1)
+    relay.start()
+    try:
+        await asyncio.wait_for(first_send_started.wait(), 5)
+        async with db.uow(clock, on_commit=relay.wake) as uow:  # commits mid-round
+            uow.publish(complaint())
+            await uow.commit()
+        release_first_send.set()
+        async with asyncio.timeout(5):
+            while len(publish.sent) < 2:
+                await asyncio.sleep(0.01)
+    finally:
+        await relay.stop()
