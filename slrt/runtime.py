@@ -101,20 +101,38 @@ async def _connect_broker(runtime: Runtime, definition: ServiceDefinition) -> No
     """Connect in the background: HTTP keeps serving (and the outbox keeps filling) meanwhile."""
     delay = 0.5
     while True:
-        try:
-            await runtime.broker.start()
-            break
-        except Exception as exc:  # broker not up yet: retry with backoff
-            log.warning("broker not reachable (%s); retrying in %.1fs", type(exc).__name__, delay)
-            with contextlib.suppress(Exception):
-                await runtime.broker.stop()
-            await asyncio.sleep(delay)
-            delay = min(delay * 2, 10.0)
+        # Probe first: a failed KafkaBroker.start() leaves an unclosed producer behind.
+        if await _reachable(runtime.settings.kafka_bootstrap_servers):
+            try:
+                await runtime.broker.start()
+                break
+            except Exception as exc:  # reachable but not serving yet
+                log.warning("broker start failed (%s)", type(exc).__name__)
+                with contextlib.suppress(Exception):
+                    await runtime.broker.stop()
+        log.warning("broker not reachable; retrying in %.1fs", delay)
+        await asyncio.sleep(delay)
+        delay = min(delay * 2, 10.0)
     await _check_broker_epoch(runtime)
     for hook in definition.on_broker_ready:
         await hook(runtime)
     runtime.relay.start()
     runtime.broker_ready.set()
+
+
+async def _reachable(bootstrap: str) -> bool:
+    """True if any bootstrap server accepts a TCP connection."""
+    for server in bootstrap.split(","):
+        host, _, port = server.strip().rpartition(":")
+        try:
+            _, writer = await asyncio.wait_for(asyncio.open_connection(host, int(port)), 2.0)
+        except (OSError, TimeoutError):
+            continue
+        writer.close()
+        with contextlib.suppress(OSError):
+            await writer.wait_closed()
+        return True
+    return False
 
 
 async def _check_broker_epoch(runtime: Runtime) -> None:
