@@ -67,6 +67,7 @@ def complaint_body(i: int) -> dict[str, Any]:
         "description": f"Anak kami sekolah tetapi belum menerima KIP (bench {i})",
         "complainant": {"name": "Sutrisno", "nik": DEMO_NIK_WITH_SCHOOL_CHILD,
                         "phone": "0812-3456-7890"},
+        "consent_given": True,
     }
 
 

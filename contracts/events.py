@@ -8,7 +8,15 @@ import uuid
 from pydantic import Field
 
 from .base import Contract, Part, personal
-from .vocabulary import Channel, MatchMethod, ReferralStatus, Sector, Urgency
+from .vocabulary import (
+    Channel,
+    ComplaintKind,
+    MatchMethod,
+    ReferralStatus,
+    Relation,
+    Sector,
+    Urgency,
+)
 
 _PREFIX = "id.go.kemensos.slrt"
 
@@ -20,6 +28,16 @@ class Complainant(Part):
     kk_number: str | None = personal("16-digit family card number", default=None)
     name: str = personal("Name as told by the complainant")
     phone: str | None = personal("Phone in E.164 (+62...)", default=None)
+    address: str | None = personal("Address as told", default=None)
+    relation: Relation | None = Field(None, description="Relation to the household concerned")
+
+
+class Consent(Part):
+    """Consent to the processing of personal data (UU PDP), as recorded at the desk."""
+
+    given: bool
+    recorded_at: dt.datetime
+    recorded_by: str = Field(description="Subject of the operator who recorded it")
 
 
 class ComplaintRegisteredV1(Contract):
@@ -37,6 +55,83 @@ class ComplaintRegisteredV1(Contract):
     description: str = personal("Free text told by the complainant; may name people")
     complainant: Complainant
     recorded_by: str = Field(description="Subject (user id) of the recording operator")
+    # Added in v1 as optional fields (older consumers ignore them):
+    kind: ComplaintKind = ComplaintKind.COMPLAINT
+    consent: Consent | None = None
+    captured_at: dt.datetime | None = Field(None, description="Capture time on an offline device")
+    device_id: str | None = Field(None, description="Offline device that captured it")
+    possible_duplicate_of: list[uuid.UUID] = Field(
+        default_factory=list, description="Open complaints of the same person or household")
+
+    def key(self) -> str:
+        return str(self.complaint_id)
+
+
+class ComplaintClosedAtDeskV1(Contract):
+    """Answered or solved at the Puskesos / front office: it never goes to referral."""
+
+    topic = "slrt.complaint.closed-at-desk.v1"
+    event_type = f"{_PREFIX}.complaint.closed-at-desk.v1"
+
+    complaint_id: uuid.UUID
+    complaint_number: str
+    closed_at: dt.datetime
+    closed_by: str
+    kind: ComplaintKind
+    village_code: str = Field(pattern=r"^\d{10}$")
+    category: Sector
+    subcategory: str | None = None
+    resolution_note: str = personal("What the desk answered or did")
+
+    def key(self) -> str:
+        return str(self.complaint_id)
+
+
+class Attachment(Part):
+    """Metadata of a file kept by the desk (the file itself is not in the event)."""
+
+    name: str = personal("File name as uploaded")
+    media_type: str
+    size_bytes: int = Field(ge=0)
+    sha256: str = Field(pattern=r"^[0-9a-f]{64}$")
+
+
+class ComplaintInformationAddedV1(Contract):
+    topic = "slrt.complaint.information-added.v1"
+    event_type = f"{_PREFIX}.complaint.information-added.v1"
+
+    complaint_id: uuid.UUID
+    added_at: dt.datetime
+    added_by: str
+    note: str | None = personal("Additional information", default=None)
+    attachments: list[Attachment] = Field(default_factory=list)
+
+    def key(self) -> str:
+        return str(self.complaint_id)
+
+
+class ComplaintWithdrawnV1(Contract):
+    topic = "slrt.complaint.withdrawn.v1"
+    event_type = f"{_PREFIX}.complaint.withdrawn.v1"
+
+    complaint_id: uuid.UUID
+    withdrawn_at: dt.datetime
+    withdrawn_by: str
+    withdrawal_reason: str = personal("Why the complainant withdrew")
+
+    def key(self) -> str:
+        return str(self.complaint_id)
+
+
+class SatisfactionRecordedV1(Contract):
+    topic = "slrt.complaint.satisfaction-recorded.v1"
+    event_type = f"{_PREFIX}.complaint.satisfaction-recorded.v1"
+
+    complaint_id: uuid.UUID
+    recorded_at: dt.datetime
+    recorded_by: str
+    score: int = Field(ge=1, le=5, description="1 very dissatisfied .. 5 very satisfied")
+    comment: str | None = personal("The complainant's words", default=None)
 
     def key(self) -> str:
         return str(self.complaint_id)
@@ -164,6 +259,10 @@ class ReminderSentV1(Contract):
 #: Every event contract, for schema export and the drift tests.
 ALL_CONTRACTS: tuple[type[Contract], ...] = (
     ComplaintRegisteredV1,
+    ComplaintClosedAtDeskV1,
+    ComplaintInformationAddedV1,
+    ComplaintWithdrawnV1,
+    SatisfactionRecordedV1,
     ComplaintAssessedV1,
     ReferralCreatedV1,
     ReferralStatusChangedV1,

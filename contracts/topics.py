@@ -7,10 +7,14 @@ import re
 from .events import (
     AgencyReferralV1,
     ComplaintAssessedV1,
+    ComplaintClosedAtDeskV1,
+    ComplaintInformationAddedV1,
     ComplaintRegisteredV1,
+    ComplaintWithdrawnV1,
     ReferralCreatedV1,
     ReferralStatusChangedV1,
     ReminderSentV1,
+    SatisfactionRecordedV1,
 )
 
 DEFAULT_PARTITIONS = 3
@@ -23,6 +27,10 @@ CORE_TOPICS: dict[str, int] = {
     ReferralCreatedV1.topic: DEFAULT_PARTITIONS,
     ReferralStatusChangedV1.topic: DEFAULT_PARTITIONS,
     ReminderSentV1.topic: DEFAULT_PARTITIONS,
+    ComplaintClosedAtDeskV1.topic: DEFAULT_PARTITIONS,
+    ComplaintInformationAddedV1.topic: DEFAULT_PARTITIONS,
+    ComplaintWithdrawnV1.topic: DEFAULT_PARTITIONS,
+    SatisfactionRecordedV1.topic: DEFAULT_PARTITIONS,
 }
 
 

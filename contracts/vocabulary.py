@@ -32,6 +32,23 @@ class Channel(StrEnum):
     SMS = "sms"
 
 
+class ComplaintKind(StrEnum):
+    QUESTION = "question"
+    SUGGESTION = "suggestion"
+    COMPLAINT = "complaint"
+
+
+class Relation(StrEnum):
+    """The complainant's relation to the household the complaint is about."""
+
+    HEAD = "head"
+    SPOUSE = "spouse"
+    CHILD = "child"
+    PARENT = "parent"
+    OTHER_MEMBER = "other_member"
+    NOT_MEMBER = "not_member"  # a neighbour, a village official, a volunteer...
+
+
 class Urgency(StrEnum):
     NORMAL = "normal"
     URGENT = "urgent"

@@ -24,7 +24,8 @@ from contracts.schema import (
 )
 
 PERSONAL_FIELDS = frozenset(
-    {"nik", "kk_number", "name", "phone", "description", "contact_name", "contact_phone", "note"}
+    {"nik", "kk_number", "name", "phone", "description", "contact_name", "contact_phone", "note",
+     "address", "resolution_note", "withdrawal_reason", "comment"}
 )
 TOPIC = re.compile(r"^slrt\.(?P<domain>[a-z][a-z0-9-]*)\.(?P<event>[a-z][a-z0-9-]*)\.v(?P<n>\d+)$")
 AGENCY_TOPIC = re.compile(r"^slrt\.agency\.[a-z][a-z0-9-]+\.referrals\.v(?P<n>\d+)$")

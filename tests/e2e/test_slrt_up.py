@@ -75,7 +75,8 @@ async def test_one_complaint_through_separate_processes(stack: dict[str, Any]) -
     intake = f"http://127.0.0.1:{ports['intake']}"
     body = {"channel": "front_office", "village_code": "3402052001", "category": "education",
             "subcategory": "kip_pip", "description": "Anak sekolah belum menerima KIP.",
-            "complainant": {"name": "Sutrisno", "nik": DEMO_NIK_WITH_SCHOOL_CHILD}}
+            "complainant": {"name": "Sutrisno", "nik": DEMO_NIK_WITH_SCHOOL_CHILD},
+            "consent_given": True}
     async with httpx.AsyncClient(timeout=10) as http:
         assert (await http.post(f"{intake}/v1/complaints", json=body)).status_code == 401
         created = await http.post(f"{intake}/v1/complaints", json=body, headers=auth)

@@ -22,6 +22,7 @@ COMPLAINT: dict[str, Any] = {
     "description": "Anak kami sudah sekolah tetapi belum menerima KIP.",
     "complainant": {"name": "Sutrisno", "nik": DEMO_NIK_WITH_SCHOOL_CHILD,
                     "phone": "0812-3456-7890"},
+    "consent_given": True,
 }
 
 

@@ -6,17 +6,21 @@ import datetime as dt
 import uuid
 from typing import Any
 
-from sqlalchemy import func, select, update
+from sqlalchemy import func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from contracts import Sector
 from slrt.db import upsert_insert
 
+from ..domain.duplicates import EarlierComplaint
+from ..domain.status import OPEN, ComplaintStatus
 from .tables import (
     audit_log,
     complaint_counters,
     complaint_referrals,
     complaint_timeline,
     complaints,
+    idempotency_keys,
 )
 
 
@@ -24,18 +28,63 @@ class ComplaintRepository:
     def __init__(self, session: AsyncSession) -> None:
         self.session = session
 
-    async def next_sequence(self, regency_code: str, year: int) -> int:
-        """Atomic per-regency, per-year counter (upsert ... returning) for complaint numbers."""
+    async def reserve_sequences(self, regency_code: str, year: int, count: int) -> range:
+        """`count` consecutive numbers of a per-regency, per-year counter, atomically (an upsert
+        that returns the new last value), so concurrent requests never share a number."""
         stmt = upsert_insert(self.session, complaint_counters).values(
-            regency_code=regency_code, year=year, last_sequence=1)
+            regency_code=regency_code, year=year, last_sequence=count)
         stmt = stmt.on_conflict_do_update(
             index_elements=["regency_code", "year"],
-            set_={"last_sequence": complaint_counters.c.last_sequence + 1},
+            set_={"last_sequence": complaint_counters.c.last_sequence + count},
         ).returning(complaint_counters.c.last_sequence)
-        return int((await self.session.execute(stmt)).scalar_one())
+        last = int((await self.session.execute(stmt)).scalar_one())
+        return range(last - count + 1, last + 1)
 
-    async def add(self, row: dict[str, Any]) -> None:
-        await self.session.execute(complaints.insert().values(**row))
+    async def add_many(self, rows: list[dict[str, Any]]) -> None:
+        await self.session.execute(complaints.insert(), rows)
+
+    async def add_keys(self, rows: list[dict[str, Any]]) -> None:
+        await self.session.execute(idempotency_keys.insert(), rows)
+
+    async def keys(self, keys: list[str]) -> dict[str, dict[str, Any]]:
+        """Known idempotency keys: key -> {request_hash, complaint_id, number, status}."""
+        if not keys:
+            return {}
+        stmt = (select(idempotency_keys.c.key, idempotency_keys.c.request_hash,
+                       idempotency_keys.c.complaint_id, complaints.c.number, complaints.c.status)
+                .join(complaints, complaints.c.id == idempotency_keys.c.complaint_id)
+                .where(idempotency_keys.c.key.in_(keys)))
+        return {r.key: dict(r._mapping) for r in await self.session.execute(stmt)}
+
+    async def earlier_complaints(self, niks: set[str], kks: set[str]) -> list[EarlierComplaint]:
+        """Open complaints by any of these NIKs or KKs (candidates for duplicate links)."""
+        conditions = []
+        if niks:
+            conditions.append(complaints.c.complainant_nik.in_(niks))
+        if kks:
+            conditions.append(complaints.c.complainant_kk.in_(kks))
+        if not conditions:
+            return []
+        stmt = select(complaints.c.id, complaints.c.category, complaints.c.status,
+                      complaints.c.complainant_nik, complaints.c.complainant_kk).where(
+            or_(*conditions), complaints.c.status.in_([str(s) for s in OPEN]))
+        return [EarlierComplaint(uuid.UUID(r.id), Sector(r.category), ComplaintStatus(r.status),
+                                 r.complainant_nik, r.complainant_kk)
+                for r in await self.session.execute(stmt)]
+
+    async def page(self, where: list[Any], order_by: list[Any], limit: int,
+                   offset: int) -> tuple[list[dict[str, Any]], int]:
+        total = (await self.session.execute(
+            select(func.count()).select_from(complaints).where(*where))).scalar_one()
+        rows = await self.session.execute(
+            select(complaints).where(*where).order_by(*order_by).limit(limit).offset(offset))
+        return [dict(r) for r in rows.mappings()], int(total)
+
+    async def add_timelines(self, rows: list[dict[str, Any]]) -> None:
+        await self.session.execute(complaint_timeline.insert(), rows)
+
+    async def audits(self, rows: list[dict[str, Any]]) -> None:
+        await self.session.execute(audit_log.insert(), rows)
 
     async def get(self, complaint_id: uuid.UUID) -> dict[str, Any] | None:
         row = (await self.session.execute(

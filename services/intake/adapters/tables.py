@@ -45,6 +45,15 @@ complaints = Table(
     Column("complainant_kk", String(16)),
     Column("complainant_name", String(200), nullable=False),
     Column("complainant_phone", String(20)),
+    Column("complainant_address", Text),
+    Column("complainant_relation", String(20)),
+    Column("kind", String(12), nullable=False, server_default="complaint"),
+    Column("consent_recorded_at", UtcDateTime),
+    Column("captured_at", UtcDateTime),
+    Column("device_id", String(100)),
+    Column("desk_resolution", Text),
+    Column("possible_duplicate_of", JSON, nullable=False, server_default="[]"),
+    Column("satisfaction_score", Integer),
     Column("recorded_by", String(100), nullable=False),
     Column("status", String(20), nullable=False),
     Column("household_id", String(36)),
@@ -52,6 +61,21 @@ complaints = Table(
     Column("updated_at", UtcDateTime, nullable=False),
     Index("ix_complaints_village", "village_code"),
     Index("ix_complaints_status", "status"),
+    Index("ix_complaints_registered", "registered_at"),
+    # Possible-duplicate look-ups: same person or household in the same category.
+    Index("ix_complaints_nik_category", "complainant_nik", "category"),
+    Index("ix_complaints_kk_category", "complainant_kk", "category"),
+)
+
+idempotency_keys = Table(
+    "idempotency_keys",
+    metadata,
+    # An Idempotency-Key header or a device's client_ref: unique across callers (UUIDs, in
+    # practice), so a tablet's retry through another operator's token still finds its original.
+    Column("key", String(200), primary_key=True),
+    Column("request_hash", String(64), nullable=False),
+    Column("complaint_id", String(36), ForeignKey("complaints.id"), nullable=False),
+    Column("created_at", UtcDateTime, nullable=False),
 )
 
 complaint_referrals = Table(

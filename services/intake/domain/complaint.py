@@ -11,13 +11,20 @@ import datetime as dt
 import re
 from dataclasses import dataclass, field
 
-from contracts.vocabulary import Channel, Sector, Urgency
+from contracts.vocabulary import Channel, ComplaintKind, Relation, Sector, Urgency
 from services.intake.domain.categories import SECTOR_LABELS, allowed_codes, is_valid_pair
 from slrt.reference import Region, check_kk, check_nik, normalize_phone, plain_code, village
 
 NAME_MAX = 200
 DESCRIPTION_MIN = 10
 DESCRIPTION_MAX = 5000
+ADDRESS_MAX = 500
+RESOLUTION_MIN = 10
+RESOLUTION_MAX = 5000
+#: A tablet's clock may run a little fast; beyond this a capture time is refused.
+CLOCK_SKEW = dt.timedelta(minutes=10)
+#: Older captures are accepted with a warning: a blank-spot village may sync weeks later.
+STALE_CAPTURE = dt.timedelta(days=30)
 
 _TEN_DIGITS = re.compile(r"^\d{10}$")
 _SEPARATORS = re.compile(r"[\s.\-]")
@@ -35,6 +42,16 @@ class ComplainantData:
     has_no_nik: bool = False
     kk_number: str | None = None
     phone: str | None = None
+    address: str | None = None
+    relation: Relation | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class OfflineCapture:
+    """Where and when a field tablet captured the complaint before it could sync."""
+
+    captured_at: dt.datetime
+    device_id: str
 
 
 @dataclass(frozen=True, slots=True)
@@ -48,6 +65,11 @@ class ComplaintDraft:
     urgency: Urgency
     description: str
     complainant: ComplainantData
+    kind: ComplaintKind = ComplaintKind.COMPLAINT
+    consent_given: bool = False
+    offline: OfflineCapture | None = None
+    #: Set when the desk answered or solved it itself: closed at intake, never referred.
+    desk_resolution: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -61,6 +83,10 @@ class NormalisedComplaint:
     urgency: Urgency
     description: str
     complainant: ComplainantData
+    kind: ComplaintKind = ComplaintKind.COMPLAINT
+    consent_given: bool = True
+    offline: OfflineCapture | None = None
+    desk_resolution: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -151,8 +177,9 @@ def _check_text(value: str, path: str, rule: str, label: str, limits: tuple[int,
     return text
 
 
-def validate_draft(draft: ComplaintDraft, today: dt.date) -> Validation:
+def validate_draft(draft: ComplaintDraft, now: dt.datetime) -> Validation:
     """Checks every field of `draft`; `normalised` is set only when there is no error."""
+    today = now.date()
     errors: list[FieldIssue] = []
     warnings: list[FieldIssue] = []
     person = draft.complainant
@@ -176,6 +203,20 @@ def validate_draft(draft: ComplaintDraft, today: dt.date) -> Validation:
     name = _check_text(person.name, "complainant.name", "name", "Nama", (1, NAME_MAX), errors)
     description = _check_text(draft.description, "description", "description", "Uraian keluhan",
                               (DESCRIPTION_MIN, DESCRIPTION_MAX), errors)
+    address = _blank_to_none(person.address)
+    if address is not None:
+        address = _check_text(address, "complainant.address", "address", "Alamat",
+                              (1, ADDRESS_MAX), errors)
+    if not draft.consent_given:
+        errors.append(FieldIssue("consent_given", "consent.required",
+                                 "Persetujuan pemrosesan data pribadi wajib dicatat sebelum "
+                                 "pengaduan disimpan."))
+    resolution = _blank_to_none(draft.desk_resolution)
+    if resolution is not None:
+        resolution = _check_text(resolution, "desk_resolution", "desk_resolution",
+                                 "Catatan penyelesaian", (RESOLUTION_MIN, RESOLUTION_MAX), errors)
+    if draft.offline is not None:
+        _check_offline(draft.offline, now, errors, warnings)
 
     if errors or region is None:
         return Validation(errors, warnings, None)
@@ -187,6 +228,28 @@ def validate_draft(draft: ComplaintDraft, today: dt.date) -> Validation:
         urgency=draft.urgency,
         description=description,
         complainant=ComplainantData(name=name, nik=nik, has_no_nik=person.has_no_nik,
-                                     kk_number=kk, phone=phone),
+                                     kk_number=kk, phone=phone, address=address,
+                                     relation=person.relation),
+        kind=draft.kind,
+        consent_given=True,
+        offline=draft.offline,
+        desk_resolution=resolution,
     )
     return Validation(errors, warnings, normalised)
+
+
+def _check_offline(offline: OfflineCapture, now: dt.datetime, errors: list[FieldIssue],
+                   warnings: list[FieldIssue]) -> None:
+    if offline.captured_at.tzinfo is None:
+        errors.append(FieldIssue("captured_at", "captured_at.timezone",
+                                 "Waktu pencatatan harus menyertakan zona waktu."))
+        return
+    if offline.captured_at > now + CLOCK_SKEW:
+        errors.append(FieldIssue("captured_at", "captured_at.future",
+                                 "Waktu pencatatan di masa depan: periksa jam perangkat."))
+    elif offline.captured_at < now - STALE_CAPTURE:
+        warnings.append(FieldIssue("captured_at", "captured_at.stale",
+                                   "Pengaduan dicatat lebih dari 30 hari yang lalu."))
+    if not offline.device_id.strip():
+        errors.append(FieldIssue("device_id", "device_id.required",
+                                 "ID perangkat wajib diisi untuk data luring."))

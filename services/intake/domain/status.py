@@ -23,7 +23,28 @@ class ComplaintStatus(StrEnum):
     REFERRED = "referred"
     IN_PROGRESS = "in_progress"
     RESOLVED = "resolved"
-    CLOSED = "closed"
+    CLOSED = "closed"  # answered or solved at the desk
+    WITHDRAWN = "withdrawn"  # the complainant withdrew it
+
+
+#: Statuses in which nothing further happens to a complaint.
+ENDED = frozenset({ComplaintStatus.CLOSED, ComplaintStatus.WITHDRAWN})
+#: Statuses in which a new complaint of the same person and category is a possible duplicate.
+OPEN = frozenset({ComplaintStatus.REGISTERED, ComplaintStatus.ASSESSED,
+                  ComplaintStatus.REFERRED, ComplaintStatus.IN_PROGRESS})
+
+
+def can_withdraw(status: ComplaintStatus) -> bool:
+    return status in OPEN
+
+
+def can_add_information(status: ComplaintStatus) -> bool:
+    return status in OPEN
+
+
+def can_record_satisfaction(status: ComplaintStatus) -> bool:
+    """Satisfaction is asked once the complaint is resolved or was closed at the desk."""
+    return status in (ComplaintStatus.RESOLVED, ComplaintStatus.CLOSED)
 
 
 class StatusEvent(StrEnum):
@@ -60,7 +81,9 @@ def fold_status(current: ComplaintStatus, event_kind: StatusEvent,
     `referral_statuses` maps agency id to that agency's referral status, after the event.
     Without referrals a complaint is at most `assessed`.
     """
-    if current == ComplaintStatus.CLOSED or event_kind == StatusEvent.CLOSED:
+    if current in ENDED:
+        return current  # later referral events are kept in the timeline, not the status
+    if event_kind == StatusEvent.CLOSED:
         return ComplaintStatus.CLOSED
     if referral_statuses:
         return status_from_referrals(referral_statuses)

@@ -2,103 +2,227 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import uuid
-from typing import Any
+from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Depends, HTTPException, status
-from pydantic import BaseModel, ConfigDict, Field
+from fastapi import APIRouter, Depends, Header, HTTPException, Query, Response, status
+from fastapi.responses import HTMLResponse, JSONResponse
+from pydantic import ValidationError
+from sqlalchemy.exc import IntegrityError
 
-from contracts import Channel, Sector, Urgency
-from slrt.auth import PrincipalDep, Role, require_roles
-from slrt.runtime import RuntimeDep
+from contracts import Sector, Urgency
+from slrt.auth import Principal, PrincipalDep, Role, require_roles
+from slrt.runtime import Runtime, RuntimeDep
 
-from ..domain.complaint import ComplainantData, ComplaintDraft, FieldIssue
+from ..adapters.receipt import render_receipt_html, render_receipt_pdf
+from ..domain.complaint import OfflineCapture
+from ..domain.status import ComplaintStatus
 from ..service_layer import services
+from ..service_layer.registration import ItemResult, Outcome, Submission, register
+from .schemas import (
+    BatchIn,
+    BatchItemOut,
+    BatchOut,
+    ComplaintCreated,
+    ComplaintIn,
+    InformationIn,
+    IssueOut,
+    OfflineComplaintIn,
+    SatisfactionIn,
+    WithdrawIn,
+    issues,
+)
 
 router = APIRouter(prefix="/v1", tags=["complaints"])
 
-RECORDING_ROLES = (Role.PUSKESOS_OPERATOR, Role.FRONT_OFFICE, Role.BACK_OFFICE, Role.MANAGER,
-                   Role.NATIONAL_ADMIN)
+DESK_ROLES = (Role.PUSKESOS_OPERATOR, Role.FRONT_OFFICE, Role.BACK_OFFICE, Role.MANAGER,
+              Role.NATIONAL_ADMIN)
+DeskPrincipal = Annotated[Principal, Depends(require_roles(*DESK_ROLES))]
 
 
-class ComplainantIn(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-    name: str = Field(max_length=200)
-    nik: str | None = Field(None, max_length=32)
-    has_no_nik: bool = False
-    kk_number: str | None = Field(None, max_length=32)
-    phone: str | None = Field(None, max_length=32)
-
-
-class ComplaintIn(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-    channel: Channel
-    village_code: str = Field(max_length=20, examples=["3402052001"])
-    category: Sector
-    subcategory: str | None = Field(None, max_length=40)
-    urgency: Urgency = Urgency.NORMAL
-    description: str = Field(max_length=10000)
-    complainant: ComplainantIn
-
-
-class IssueOut(BaseModel):
-    loc: list[str]
-    type: str
-    msg: str
-
-
-class ComplaintCreated(BaseModel):
-    id: uuid.UUID
-    number: str
-    status: str
-    warnings: list[IssueOut]
-
-
-def _issues(found: list[FieldIssue]) -> list[IssueOut]:
-    # Same shape as FastAPI's own 422 details, so clients read one format.
-    return [IssueOut(loc=["body", *f.field.split(".")], type=f.rule, msg=f.message) for f in found]
+async def _register(runtime: Runtime, principal: Principal,
+                    submissions: list[Submission]) -> list[ItemResult]:
+    try:
+        async with runtime.uow() as uow:
+            return await register(uow, submissions, principal, runtime.clock())
+    except IntegrityError:
+        # Two requests raced on one idempotency key: the loser now finds the winner's record.
+        async with runtime.uow() as uow:
+            return await register(uow, submissions, principal, runtime.clock())
 
 
 @router.post("/complaints", status_code=status.HTTP_201_CREATED, response_model=ComplaintCreated,
-             dependencies=[Depends(require_roles(*RECORDING_ROLES))])
-async def create_complaint(body: ComplaintIn, principal: PrincipalDep,
-                           runtime: RuntimeDep) -> ComplaintCreated:
-    draft = ComplaintDraft(
-        channel=body.channel, village_code=body.village_code, category=body.category,
-        subcategory=body.subcategory, urgency=body.urgency, description=body.description,
-        complainant=ComplainantData(**body.complainant.model_dump()))
-    try:
-        async with runtime.uow() as uow:
-            done = await services.register_complaint(uow, draft, principal, runtime.clock())
-    except services.InvalidComplaint as exc:
-        raise HTTPException(status.HTTP_422_UNPROCESSABLE_CONTENT, detail=[
-            i.model_dump() for i in _issues(exc.errors)]) from None
-    except services.OutOfScope as exc:
-        raise HTTPException(status.HTTP_403_FORBIDDEN, detail=str(exc)) from None
-    return ComplaintCreated(id=done.complaint_id, number=done.number, status=done.status,
-                            warnings=_issues(done.warnings))
+             responses={200: {"description": "A retry: the original complaint"},
+                        409: {"description": "Idempotency key reused for another body"}})
+async def create_complaint(body: ComplaintIn, principal: DeskPrincipal, runtime: RuntimeDep,
+                           response: Response,
+                           idempotency_key: Annotated[str | None,
+                                                      Header(max_length=200)] = None) -> Any:
+    key = idempotency_key or body.client_ref
+    [result] = await _register(runtime, principal,
+                               [Submission(body.draft(), key, body.fingerprint())])
+    if result.outcome == Outcome.REJECTED:
+        scope = [e for e in result.errors if e.rule == "scope.region"]
+        if scope:
+            raise HTTPException(status.HTTP_403_FORBIDDEN, detail=scope[0].message)
+        raise HTTPException(status.HTTP_422_UNPROCESSABLE_CONTENT,
+                            detail=[i.model_dump() for i in issues(result.errors)])
+    if result.outcome == Outcome.CONFLICT:
+        raise HTTPException(status.HTTP_409_CONFLICT, detail=result.errors[0].message)
+    if result.outcome == Outcome.REPLAYED:
+        response.status_code = status.HTTP_200_OK
+        response.headers["Idempotent-Replayed"] = "true"
+    assert result.complaint_id and result.number and result.status
+    return ComplaintCreated(id=result.complaint_id, number=result.number, status=result.status,
+                            warnings=issues(result.warnings),
+                            possible_duplicate_of=result.possible_duplicate_of)
 
 
-@router.get("/complaints/{complaint_id}")
-async def get_complaint(complaint_id: uuid.UUID, principal: PrincipalDep,
-                        runtime: RuntimeDep) -> dict[str, Any]:
+@router.post("/complaints:batch", response_model=BatchOut)
+async def sync_batch(body: BatchIn, principal: DeskPrincipal, runtime: RuntimeDep) -> BatchOut:
+    """A tablet's offline queue (≤ 500): a result per item; no item is lost or half-applied."""
+    parsed: list[tuple[int, OfflineComplaintIn]] = []
+    out: dict[int, BatchItemOut] = {}
+    for index, raw in enumerate(body.items):
+        try:
+            parsed.append((index, OfflineComplaintIn.model_validate(raw)))
+        except ValidationError as exc:
+            ref = raw.get("client_ref") if isinstance(raw.get("client_ref"), str) else None
+            out[index] = BatchItemOut(index=index, client_ref=ref, outcome=Outcome.REJECTED,
+                                      errors=[IssueOut(loc=["items", index, *e["loc"]],
+                                                       type=e["type"], msg=e["msg"])
+                                              for e in exc.errors()])
+    submissions = [Submission(item.draft(OfflineCapture(item.captured_at, body.device_id)),
+                              item.client_ref, item.fingerprint()) for _, item in parsed]
+    results = await _register(runtime, principal, submissions) if submissions else []
+    for (index, item), result in zip(parsed, results, strict=True):
+        out[index] = BatchItemOut(
+            index=index, client_ref=item.client_ref, outcome=result.outcome,
+            id=result.complaint_id, number=result.number, status=result.status,
+            errors=issues(result.errors, ("items", index)),
+            warnings=issues(result.warnings, ("items", index)),
+            possible_duplicate_of=result.possible_duplicate_of)
+    items = [out[i] for i in sorted(out)]
+    count = {o: sum(1 for i in items if i.outcome == o) for o in Outcome}
+    return BatchOut(device_id=body.device_id, created=count[Outcome.CREATED],
+                    duplicates=count[Outcome.REPLAYED],
+                    rejected=count[Outcome.REJECTED] + count[Outcome.CONFLICT], items=items)
+
+
+SortKey = Literal["registered_at", "-registered_at", "updated_at", "-updated_at", "number",
+                  "-number", "urgency", "-urgency", "status", "-status"]
+
+
+@router.get("/complaints")
+async def list_complaints(
+    principal: PrincipalDep, runtime: RuntimeDep,
+    status_filter: Annotated[list[ComplaintStatus] | None, Query(alias="status")] = None,
+    village: Annotated[str | None, Query(pattern=r"^\d{10}$")] = None,
+    district: Annotated[str | None, Query(pattern=r"^\d{6}$")] = None,
+    category: Sector | None = None,
+    urgency: Urgency | None = None,
+    registered_from: dt.datetime | None = None,
+    registered_to: dt.datetime | None = None,
+    overdue: bool | None = None,
+    sort: SortKey = "-registered_at",
+    limit: Annotated[int, Query(ge=1, le=200)] = 50,
+    offset: Annotated[int, Query(ge=0)] = 0,
+) -> dict[str, Any]:
+    f = services.ComplaintFilter(
+        status=[str(s) for s in status_filter] if status_filter else None, village_code=village,
+        district_code=district, category=category, urgency=urgency,
+        registered_from=registered_from, registered_to=registered_to, overdue=overdue)
+    async with runtime.uow() as uow:
+        rows, total = await services.list_complaints(uow, principal, f, sort, limit, offset,
+                                                     runtime.clock())
+    keys = ("id", "number", "status", "kind", "channel", "village_code", "category",
+            "subcategory", "urgency", "registered_at", "updated_at", "possible_duplicate_of")
+    return {"total": total, "limit": limit, "offset": offset,
+            "items": [{k: r[k] for k in keys} | {"complainant_name": r["complainant_name"]}
+                      for r in rows]}
+
+
+async def _view(runtime: Runtime, complaint_id: uuid.UUID,
+                principal: Principal) -> dict[str, Any]:
     try:
         async with runtime.uow() as uow:
             view = await services.show_complaint(uow, complaint_id, principal, runtime.clock())
     except services.NotFound as exc:
         raise HTTPException(status.HTTP_404_NOT_FOUND, detail=str(exc)) from None
     c = view["complaint"]
+    plain = ("id", "number", "status", "kind", "channel", "village_code", "category",
+             "subcategory", "urgency", "description", "household_id", "registered_at",
+             "updated_at", "captured_at", "device_id", "desk_resolution",
+             "possible_duplicate_of", "satisfaction_score", "consent_recorded_at")
     return {
-        "id": c["id"], "number": c["number"], "status": c["status"],
-        "channel": c["channel"], "village_code": c["village_code"], "category": c["category"],
-        "subcategory": c["subcategory"], "urgency": c["urgency"],
-        "description": c["description"], "household_id": c["household_id"],
+        **{k: c[k] for k in plain},
         "complainant": {"name": c["complainant_name"], "nik": c["complainant_nik"],
                         "has_no_nik": c["complainant_has_no_nik"],
-                        "kk_number": c["complainant_kk"], "phone": c["complainant_phone"]},
-        "registered_at": c["registered_at"], "updated_at": c["updated_at"],
+                        "kk_number": c["complainant_kk"], "phone": c["complainant_phone"],
+                        "address": c["complainant_address"],
+                        "relation": c["complainant_relation"]},
         "referrals": [{k: r[k] for k in ("referral_id", "agency_id", "sector", "status",
                                           "accept_due_at", "resolve_due_at", "updated_at")}
                       for r in view["referrals"]],
         "timeline": view["timeline"],
     }
+
+
+@router.get("/complaints/{complaint_id}")
+async def get_complaint(complaint_id: uuid.UUID, principal: PrincipalDep,
+                        runtime: RuntimeDep) -> dict[str, Any]:
+    return await _view(runtime, complaint_id, principal)
+
+
+@router.get("/complaints/{complaint_id}/receipt.html", response_class=HTMLResponse)
+async def receipt_html(complaint_id: uuid.UUID, principal: PrincipalDep,
+                       runtime: RuntimeDep) -> HTMLResponse:
+    view = await _view(runtime, complaint_id, principal)
+    return HTMLResponse(render_receipt_html(view, printed_at=runtime.clock()))
+
+
+@router.get("/complaints/{complaint_id}/receipt.pdf")
+async def receipt_pdf(complaint_id: uuid.UUID, principal: PrincipalDep,
+                      runtime: RuntimeDep) -> Response:
+    view = await _view(runtime, complaint_id, principal)
+    pdf = render_receipt_pdf(view, printed_at=runtime.clock())
+    return Response(pdf, media_type="application/pdf", headers={
+        "Content-Disposition": f'inline; filename="{view["number"]}.pdf"'})
+
+
+async def _follow_up(call: Any) -> JSONResponse:
+    try:
+        await call
+    except services.NotFound as exc:
+        raise HTTPException(status.HTTP_404_NOT_FOUND, detail=str(exc)) from None
+    except services.NotAllowedNow as exc:
+        raise HTTPException(status.HTTP_409_CONFLICT, detail=str(exc)) from None
+    return JSONResponse({"ok": True}, status_code=status.HTTP_202_ACCEPTED)
+
+
+@router.post("/complaints/{complaint_id}/information", status_code=202)
+async def add_information(complaint_id: uuid.UUID, body: InformationIn,
+                          principal: DeskPrincipal, runtime: RuntimeDep) -> JSONResponse:
+    if body.note is None and not body.attachments:
+        raise HTTPException(status.HTTP_422_UNPROCESSABLE_CONTENT,
+                            detail="give a note, attachments, or both")
+    async with runtime.uow() as uow:
+        return await _follow_up(services.add_information(
+            uow, complaint_id, principal, body.note, body.attachments, runtime.clock()))
+
+
+@router.post("/complaints/{complaint_id}/withdraw", status_code=202)
+async def withdraw(complaint_id: uuid.UUID, body: WithdrawIn, principal: DeskPrincipal,
+                   runtime: RuntimeDep) -> JSONResponse:
+    async with runtime.uow() as uow:
+        return await _follow_up(services.withdraw(uow, complaint_id, principal, body.reason,
+                                                  runtime.clock()))
+
+
+@router.post("/complaints/{complaint_id}/satisfaction", status_code=202)
+async def satisfaction(complaint_id: uuid.UUID, body: SatisfactionIn, principal: DeskPrincipal,
+                       runtime: RuntimeDep) -> JSONResponse:
+    async with runtime.uow() as uow:
+        return await _follow_up(services.record_satisfaction(
+            uow, complaint_id, principal, body.score, body.comment, runtime.clock()))

@@ -1,4 +1,5 @@
-"""Intake use cases: register a complaint, show it, and keep its status from downstream events."""
+"""Intake use cases after registration: show and list complaints, follow-ups (information,
+withdrawal, satisfaction), and the read model kept from registry and referral events."""
 
 from __future__ import annotations
 
@@ -7,99 +8,175 @@ import uuid
 from dataclasses import dataclass
 from typing import Any
 
+from sqlalchemy import and_, exists, or_
+
 from contracts import (
-    Complainant,
+    Attachment,
     ComplaintAssessedV1,
-    ComplaintRegisteredV1,
+    ComplaintInformationAddedV1,
+    ComplaintWithdrawnV1,
     ReferralCreatedV1,
+    ReferralStatus,
     ReferralStatusChangedV1,
+    SatisfactionRecordedV1,
 )
 from contracts.envelope import CloudEventMeta
 from slrt.auth import Principal
 from slrt.db import UnitOfWork
 
 from ..adapters.repository import ComplaintRepository
-from ..domain.complaint import ComplaintDraft, FieldIssue, validate_draft
-from ..domain.numbering import complaint_number
-from ..domain.status import ComplaintStatus, StatusEvent, fold_status
-
-
-class InvalidComplaint(Exception):
-    def __init__(self, errors: list[FieldIssue], warnings: list[FieldIssue]) -> None:
-        super().__init__(f"{len(errors)} validation error(s)")
-        self.errors = errors
-        self.warnings = warnings
-
-
-class OutOfScope(Exception):
-    """The caller's region does not cover this complaint's village."""
+from ..adapters.tables import complaint_referrals, complaints
+from ..domain.status import (
+    ComplaintStatus,
+    StatusEvent,
+    can_add_information,
+    can_record_satisfaction,
+    can_withdraw,
+    fold_status,
+)
 
 
 class NotFound(Exception):
     pass
 
 
-@dataclass(frozen=True)
-class Registered:
-    complaint_id: uuid.UUID
-    number: str
-    status: ComplaintStatus
-    warnings: list[FieldIssue]
+class NotAllowedNow(Exception):
+    """The complaint's status does not allow this (HTTP 409)."""
+
+    def __init__(self, message: str, status: ComplaintStatus) -> None:
+        super().__init__(message)
+        self.status = status
 
 
-async def register_complaint(uow: UnitOfWork, draft: ComplaintDraft, principal: Principal,
-                             now: dt.datetime) -> Registered:
-    checked = validate_draft(draft, now.date())
-    if checked.normalised is None:
-        raise InvalidComplaint(checked.errors, checked.warnings)
-    c = checked.normalised
-    if not principal.can_see_region(c.village_code):
-        raise OutOfScope(f"village {c.village_code} is outside your region "
-                         f"{principal.region or '(national)'}")
-    repo = ComplaintRepository(uow.session)
-    complaint_id = uuid.uuid4()
-    sequence = await repo.next_sequence(c.village_code[:4], now.year)
-    number = complaint_number(c.village_code[:4], now.year, sequence)
-    p = c.complainant
-    await repo.add({
-        "id": str(complaint_id), "number": number, "channel": c.channel,
-        "village_code": c.village_code, "category": c.category, "subcategory": c.subcategory,
-        "urgency": c.urgency, "description": c.description, "complainant_nik": p.nik,
-        "complainant_has_no_nik": p.has_no_nik, "complainant_kk": p.kk_number,
-        "complainant_name": p.name, "complainant_phone": p.phone,
-        "recorded_by": principal.subject, "status": ComplaintStatus.REGISTERED,
-        "registered_at": now, "updated_at": now,
-    })
-    await repo.add_timeline(complaint_id, now, "registered",
-                            {"by": principal.subject, "channel": str(c.channel)})
-    await repo.audit(now, principal.subject, principal.role, "create", complaint_id)
-    uow.publish(ComplaintRegisteredV1(
-        complaint_id=complaint_id, complaint_number=number, registered_at=now,
-        channel=c.channel, village_code=c.village_code, category=c.category,
-        subcategory=c.subcategory, urgency=c.urgency, description=c.description,
-        complainant=Complainant(nik=p.nik, has_no_nik=p.has_no_nik, kk_number=p.kk_number,
-                                name=p.name, phone=p.phone),
-        recorded_by=principal.subject,
-    ))
-    await uow.commit()
-    return Registered(complaint_id, number, ComplaintStatus.REGISTERED, checked.warnings)
+async def _visible(repo: ComplaintRepository, complaint_id: uuid.UUID,
+                   principal: Principal) -> dict[str, Any]:
+    row = await repo.get(complaint_id)
+    if row is None or not principal.can_see_region(row["village_code"]):
+        # Same answer for both: existence outside one's region is not disclosed.
+        raise NotFound(f"complaint {complaint_id} not found")
+    return row
 
 
 async def show_complaint(uow: UnitOfWork, complaint_id: uuid.UUID, principal: Principal,
                          now: dt.datetime) -> dict[str, Any]:
     """The front-office view of one complaint; the read of personal data is audited."""
     repo = ComplaintRepository(uow.session)
-    row = await repo.get(complaint_id)
-    if row is None:
-        raise NotFound(f"complaint {complaint_id} not found")
-    if not principal.can_see_region(row["village_code"]):
-        # Same answer as "not found": existence outside one's region is not disclosed.
-        raise NotFound(f"complaint {complaint_id} not found")
+    row = await _visible(repo, complaint_id, principal)
     referrals = await repo.referrals(complaint_id)
     timeline = await repo.timeline(complaint_id)
     await repo.audit(now, principal.subject, principal.role, "read", complaint_id)
     await uow.commit()
     return {"complaint": row, "referrals": referrals, "timeline": timeline}
+
+
+@dataclass(frozen=True)
+class ComplaintFilter:
+    status: list[str] | None = None
+    village_code: str | None = None
+    district_code: str | None = None
+    category: str | None = None
+    urgency: str | None = None
+    registered_from: dt.datetime | None = None
+    registered_to: dt.datetime | None = None
+    overdue: bool | None = None
+
+
+SORTABLE = {"registered_at": complaints.c.registered_at, "updated_at": complaints.c.updated_at,
+            "number": complaints.c.number, "urgency": complaints.c.urgency,
+            "status": complaints.c.status}
+
+_ACCEPT_PENDING = [str(ReferralStatus.CREATED), str(ReferralStatus.DELIVERED)]
+_ENDED = [str(ReferralStatus.RESOLVED), str(ReferralStatus.REJECTED)]
+
+
+def _overdue(now: dt.datetime) -> Any:
+    """A referral of the complaint is past its acceptance or resolution due date."""
+    r = complaint_referrals.c
+    return exists().where(r.complaint_id == complaints.c.id, or_(
+        and_(r.accept_due_at < now, r.status.in_(_ACCEPT_PENDING)),
+        and_(r.resolve_due_at < now, r.status.not_in(_ENDED))))
+
+
+async def list_complaints(uow: UnitOfWork, principal: Principal, f: ComplaintFilter,
+                          sort: str, limit: int, offset: int,
+                          now: dt.datetime) -> tuple[list[dict[str, Any]], int]:
+    """One page of complaints in the caller's region (summaries: no personal data but the name)."""
+    c = complaints.c
+    where: list[Any] = []
+    if principal.region:
+        where.append(c.village_code.startswith(principal.region, autoescape=True))
+    if f.status:
+        where.append(c.status.in_(f.status))
+    if f.village_code:
+        where.append(c.village_code == f.village_code)
+    if f.district_code:
+        where.append(c.village_code.startswith(f.district_code, autoescape=True))
+    if f.category:
+        where.append(c.category == f.category)
+    if f.urgency:
+        where.append(c.urgency == f.urgency)
+    if f.registered_from:
+        where.append(c.registered_at >= f.registered_from)
+    if f.registered_to:
+        where.append(c.registered_at < f.registered_to)
+    if f.overdue is not None:
+        where.append(_overdue(now) if f.overdue else ~_overdue(now))
+    column = SORTABLE[sort.lstrip("-")]
+    order = [column.desc() if sort.startswith("-") else column.asc(), c.id]
+    return await ComplaintRepository(uow.session).page(where, order, limit, offset)
+
+
+async def _follow_up(uow: UnitOfWork, complaint_id: uuid.UUID, principal: Principal,
+                     allowed: Any, action: str) -> tuple[ComplaintRepository, dict[str, Any]]:
+    repo = ComplaintRepository(uow.session)
+    row = await _visible(repo, complaint_id, principal)
+    status = ComplaintStatus(row["status"])
+    if not allowed(status):
+        raise NotAllowedNow(f"cannot {action} a complaint that is {status}", status)
+    return repo, row
+
+
+async def add_information(uow: UnitOfWork, complaint_id: uuid.UUID, principal: Principal,
+                          note: str | None, attachments: list[Attachment],
+                          now: dt.datetime) -> None:
+    repo, _ = await _follow_up(uow, complaint_id, principal, can_add_information,
+                               "add information to")
+    await repo.add_timeline(complaint_id, now, "information_added", {
+        "by": principal.subject, "has_note": bool(note),
+        "attachments": [a.model_dump(mode="json") for a in attachments]})
+    await repo.set_status(complaint_id, (await repo.get(complaint_id))["status"], now)  # type: ignore[index]
+    await repo.audit(now, principal.subject, principal.role, "add_information", complaint_id)
+    uow.publish(ComplaintInformationAddedV1(complaint_id=complaint_id, added_at=now,
+                                            added_by=principal.subject, note=note,
+                                            attachments=attachments))
+    await uow.commit()
+
+
+async def withdraw(uow: UnitOfWork, complaint_id: uuid.UUID, principal: Principal, reason: str,
+                   now: dt.datetime) -> None:
+    repo, _ = await _follow_up(uow, complaint_id, principal, can_withdraw, "withdraw")
+    await repo.set_status(complaint_id, ComplaintStatus.WITHDRAWN, now)
+    await repo.add_timeline(complaint_id, now, "withdrawn", {"by": principal.subject})
+    await repo.audit(now, principal.subject, principal.role, "withdraw", complaint_id)
+    uow.publish(ComplaintWithdrawnV1(complaint_id=complaint_id, withdrawn_at=now,
+                                     withdrawn_by=principal.subject, withdrawal_reason=reason))
+    await uow.commit()
+
+
+async def record_satisfaction(uow: UnitOfWork, complaint_id: uuid.UUID, principal: Principal,
+                              score: int, comment: str | None, now: dt.datetime) -> None:
+    repo, row = await _follow_up(uow, complaint_id, principal, can_record_satisfaction,
+                                 "record satisfaction for")
+    if row["satisfaction_score"] is not None:
+        raise NotAllowedNow("satisfaction was already recorded", ComplaintStatus(row["status"]))
+    await repo.set_status(complaint_id, row["status"], now, satisfaction_score=score)
+    await repo.add_timeline(complaint_id, now, "satisfaction", {"by": principal.subject,
+                                                                 "score": score})
+    await repo.audit(now, principal.subject, principal.role, "satisfaction", complaint_id)
+    uow.publish(SatisfactionRecordedV1(complaint_id=complaint_id, recorded_at=now,
+                                       recorded_by=principal.subject, score=score,
+                                       comment=comment))
+    await uow.commit()
 
 
 async def _refold(repo: ComplaintRepository, complaint_id: uuid.UUID, kind: StatusEvent,

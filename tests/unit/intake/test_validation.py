@@ -12,11 +12,12 @@ from services.intake.domain.complaint import (
     ComplainantData,
     ComplaintDraft,
     FieldIssue,
+    OfflineCapture,
     Validation,
     validate_draft,
 )
 
-TODAY = dt.date(2026, 5, 4)
+TODAY = dt.datetime(2026, 5, 4, 3, 0, tzinfo=dt.UTC)
 SIDOMULYO = "3402052001"  # Sidomulyo, Bambanglipuro (340205), Bantul
 NIK_BAMBANGLIPURO = "3402054101900001"  # woman, born 1990-01-01
 NIK_JAKARTA = "3171014101900001"  # district 317101 (Jakarta Pusat)
@@ -33,7 +34,7 @@ def make_draft(**changes: object) -> ComplaintDraft:
     draft = ComplaintDraft(
         channel=Channel.PUSKESOS, village_code=SIDOMULYO, category=Sector.HEALTH,
         subcategory="pbi_jk", urgency=Urgency.NORMAL,
-        description="  Belum punya KIS padahal anak sering sakit.  ",
+        description="  Belum punya KIS padahal anak sering sakit.  ", consent_given=True,
         complainant=dataclasses.replace(complainant, **person),  # type: ignore[arg-type]
     )
     return dataclasses.replace(draft, **rest)  # type: ignore[arg-type]
@@ -192,3 +193,29 @@ def test_warnings_survive_alongside_errors() -> None:
     result = validate_draft(make_draft(nik=NIK_JAKARTA, phone="1"), TODAY)
     assert rules(result.errors) == {("complainant.phone", "phone.invalid")}
     assert rules(result.warnings) == {("complainant.nik", "nik.region_mismatch")}
+
+
+def test_consent_must_be_recorded() -> None:
+    result = validate_draft(make_draft(consent_given=False), TODAY)
+    assert ("consent_given", "consent.required") in rules(result.errors)
+
+
+def test_offline_capture_time_cannot_be_in_the_future_and_old_ones_warn() -> None:
+    future = OfflineCapture(TODAY + dt.timedelta(hours=1), "tablet-07")
+    assert ("captured_at", "captured_at.future") in rules(
+        validate_draft(make_draft(offline=future), TODAY).errors)
+    old = OfflineCapture(TODAY - dt.timedelta(days=45), "tablet-07")
+    result = validate_draft(make_draft(offline=old), TODAY)
+    assert result.ok and ("captured_at", "captured_at.stale") in rules(result.warnings)
+    unnamed = OfflineCapture(TODAY - dt.timedelta(days=1), "  ")
+    assert ("device_id", "device_id.required") in rules(
+        validate_draft(make_draft(offline=unnamed), TODAY).errors)
+
+
+def test_desk_resolution_needs_a_real_note() -> None:
+    short = validate_draft(make_draft(desk_resolution="ok"), TODAY)
+    assert ("desk_resolution", "desk_resolution.too_short") in rules(short.errors)
+    done = validate_draft(make_draft(desk_resolution="  Dijelaskan jadwal pencairan PKH.  "),
+                          TODAY)
+    assert done.normalised is not None
+    assert done.normalised.desk_resolution == "Dijelaskan jadwal pencairan PKH."
