@@ -16,11 +16,36 @@ import pytest_asyncio
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
 from fastapi import FastAPI
 
+from services.registry.domain.demo import DEMO_NIK_WITH_SCHOOL_CHILD
 from slrt.auth import DevTokenIssuer, Role, ensure_dev_keys
 from slrt.embedded.broker import TansuBroker
+from slrt.embedded.ports import free_port
 from slrt.embedded.stack import create_topics
 from slrt.migrations import upgrade
 from slrt.services import SERVICE_NAMES, service
+
+#: A valid complaint about the demo household with a school-age child without KIP.
+COMPLAINT: dict[str, Any] = {
+    "channel": "puskesos",
+    "village_code": "3402052001",
+    "category": "education",
+    "subcategory": "kip_pip",
+    "description": "Anak kami sudah sekolah tetapi belum menerima KIP.",
+    "complainant": {"name": "Sutrisno", "nik": DEMO_NIK_WITH_SCHOOL_CHILD,
+                    "phone": "0812-3456-7890"},
+    "consent_given": True,
+}
+
+
+def with_(**changes: Any) -> dict[str, Any]:
+    """COMPLAINT with changes; `complainant_x=...` changes the complainant's field x."""
+    body = {**COMPLAINT, "complainant": dict(COMPLAINT["complainant"])}
+    for key, value in changes.items():
+        if key.startswith("complainant_"):
+            body["complainant"][key.removeprefix("complainant_")] = value
+        else:
+            body[key] = value
+    return body
 
 
 @dataclass
@@ -134,3 +159,28 @@ async def sqlite_system(tmp_path: Path, tansu: TansuBroker) -> AsyncIterator[Sys
     urls = {n: f"sqlite+aiosqlite:///{tmp_path / (n + '.db')}" for n in SERVICE_NAMES}
     async for running in start_system(tmp_path, tansu.bootstrap, urls):
         yield running
+
+
+class Desk:
+    """Intake alone on a real SQLite file; its broker is away (it keeps accepting, outbox)."""
+
+    def __init__(self, client: httpx.AsyncClient, issuer: DevTokenIssuer, app: Any) -> None:
+        self.client, self.issuer, self.app = client, issuer, app
+
+    def auth(self, role: str = "front_office", region: str = "3402",
+             agency: str | None = None) -> dict[str, str]:
+        return {"Authorization": f"Bearer {self.issuer.issue(role, region, agency)}"}
+
+
+@pytest_asyncio.fixture
+async def desk(tmp_path: Path) -> AsyncIterator[Desk]:
+    url = f"sqlite+aiosqlite:///{tmp_path / 'intake.db'}"
+    _, public_key = ensure_dev_keys(tmp_path / "keys")
+    entry = service("intake")
+    await asyncio.to_thread(upgrade, entry.bootstrap.DEFINITION.migrations, url)
+    settings = entry.settings_cls(database_url=url, auth_public_key_file=public_key,
+                                  kafka_bootstrap_servers=f"127.0.0.1:{free_port()}")
+    app = entry.bootstrap.build_app(settings)
+    async with app.router.lifespan_context(app), httpx.AsyncClient(
+            transport=httpx.ASGITransport(app=app), base_url="http://intake") as client:
+        yield Desk(client, DevTokenIssuer.from_folder(tmp_path / "keys"), app)

@@ -18,8 +18,7 @@ from slrt.embedded.broker import TansuBroker
 from slrt.embedded.ports import free_port
 from slrt.services import SERVICE_NAMES
 
-from .conftest import eventually, read_topic, start_system
-from .test_pipeline import COMPLAINT
+from .conftest import COMPLAINT, eventually, read_topic, start_system
 
 pytestmark = pytest.mark.integration
 AGENCY_TOPIC = "slrt.agency.disdik-3402.referrals.v1"

@@ -3,58 +3,14 @@
 
 from __future__ import annotations
 
-import asyncio
-from collections.abc import AsyncIterator
-from pathlib import Path
-from typing import Any
-
-import httpx
 import pytest
-import pytest_asyncio
 from sqlalchemy import select
 
 from services.intake.adapters.tables import audit_log
-from slrt.auth import DevTokenIssuer, ensure_dev_keys
-from slrt.embedded.ports import free_port
-from slrt.migrations import upgrade
-from slrt.services import service
 
-from .test_pipeline import COMPLAINT
+from .conftest import COMPLAINT, Desk, with_
 
 pytestmark = pytest.mark.integration
-
-
-class Desk:
-    def __init__(self, client: httpx.AsyncClient, issuer: DevTokenIssuer, app: Any) -> None:
-        self.client, self.issuer, self.app = client, issuer, app
-
-    def auth(self, role: str = "front_office", region: str = "3402",
-             agency: str | None = None) -> dict[str, str]:
-        return {"Authorization": f"Bearer {self.issuer.issue(role, region, agency)}"}
-
-
-@pytest_asyncio.fixture
-async def desk(tmp_path: Path) -> AsyncIterator[Desk]:
-    url = f"sqlite+aiosqlite:///{tmp_path / 'intake.db'}"
-    _, public_key = ensure_dev_keys(tmp_path / "keys")
-    entry = service("intake")
-    await asyncio.to_thread(upgrade, entry.bootstrap.DEFINITION.migrations, url)
-    settings = entry.settings_cls(database_url=url, auth_public_key_file=public_key,
-                                  kafka_bootstrap_servers=f"127.0.0.1:{free_port()}")
-    app = entry.bootstrap.build_app(settings)
-    async with app.router.lifespan_context(app), httpx.AsyncClient(
-            transport=httpx.ASGITransport(app=app), base_url="http://intake") as client:
-        yield Desk(client, DevTokenIssuer.from_folder(tmp_path / "keys"), app)
-
-
-def with_(**changes: Any) -> dict[str, Any]:
-    body = {**COMPLAINT, "complainant": dict(COMPLAINT["complainant"])}
-    for key, value in changes.items():
-        if key.startswith("complainant_"):
-            body["complainant"][key.removeprefix("complainant_")] = value
-        else:
-            body[key] = value
-    return body
 
 
 async def test_bearer_token_is_required(desk: Desk) -> None:

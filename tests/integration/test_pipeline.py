@@ -8,23 +8,10 @@ from typing import Any
 import pytest
 
 from contracts import AgencyReferralV1
-from services.registry.domain.demo import DEMO_NIK_WITH_SCHOOL_CHILD
 
-from .conftest import System, eventually, read_topic
+from .conftest import COMPLAINT, System, eventually, read_topic
 
 pytestmark = pytest.mark.integration
-
-COMPLAINT: dict[str, Any] = {
-    "channel": "puskesos",
-    "village_code": "3402052001",
-    "category": "education",
-    "subcategory": "kip_pip",
-    "description": "Anak kami sudah sekolah tetapi belum menerima KIP.",
-    "complainant": {"name": "Sutrisno", "nik": DEMO_NIK_WITH_SCHOOL_CHILD,
-                    "phone": "0812-3456-7890"},
-    "consent_given": True,
-}
-
 
 async def test_complaint_is_assessed_referred_and_tracked(system: System) -> None:
     intake = system.clients["intake"]
