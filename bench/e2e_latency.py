@@ -19,9 +19,7 @@ import argparse
 import asyncio
 import datetime as dt
 import json
-import math
 import os
-import shlex
 import shutil
 import sys
 import tempfile
@@ -40,8 +38,8 @@ from rich.table import Table
 # Run as a script from the repository root: make the project's packages importable.
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+from bench.common import command_line, complaint_body, summary  # noqa: E402
 from contracts import AgencyReferralV1, agency_topic  # noqa: E402
-from services.registry.domain.demo import DEMO_NIK_WITH_SCHOOL_CHILD  # noqa: E402
 from slrt.auth import DevTokenIssuer, Role  # noqa: E402
 from slrt.embedded.ports import LOCALHOST, free_port  # noqa: E402
 from slrt.embedded.stack import Stack, StackConfig  # noqa: E402
@@ -58,35 +56,6 @@ MAX_RATE = 200.0
 REFERRED_POLL_S = 0.02
 WAIT_S = 30.0  # per complaint / per hop record: give up after this
 console = Console(soft_wrap=True)  # long header lines stay whole in logs
-
-
-def complaint_body(i: int) -> dict[str, Any]:
-    return {
-        "channel": "puskesos", "village_code": "3402052001", "category": "education",
-        "subcategory": "kip_pip",
-        "description": f"Anak kami sekolah tetapi belum menerima KIP (bench {i})",
-        "complainant": {"name": "Sutrisno", "nik": DEMO_NIK_WITH_SCHOOL_CHILD,
-                        "phone": "0812-3456-7890"},
-        "consent_given": True,
-    }
-
-
-# --- statistics ------------------------------------------------------------------------------
-
-
-def percentile(sorted_values: Sequence[float], p: float) -> float:
-    """Nearest-rank percentile (no interpolation: every figure is a latency that happened)."""
-    rank = max(1, math.ceil(p / 100 * len(sorted_values)))
-    return sorted_values[rank - 1]
-
-
-def summary(values_s: Sequence[float]) -> dict[str, float | int | None]:
-    """p50/p90/p99/max in milliseconds, plus the sample count."""
-    if not values_s:
-        return {"n": 0, "p50": None, "p90": None, "p99": None, "max": None}
-    ms = sorted(v * 1000 for v in values_s)
-    return {"n": len(ms), "p50": round(percentile(ms, 50), 2), "p90": round(percentile(ms, 90), 2),
-            "p99": round(percentile(ms, 99), 2), "max": round(ms[-1], 2)}
 
 
 # --- the agency topic: arrival times by complaint number --------------------------------------
@@ -393,8 +362,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         else:
             shutil.rmtree(data_dir, ignore_errors=True)
     report: dict[str, Any] = {
-        "command": shlex.join([Path(sys.executable).name, "bench/e2e_latency.py",
-                               *(argv if argv is not None else sys.argv[1:])]),
+        "command": command_line("bench/e2e_latency.py", argv),
         "date": dt.date.today().isoformat(),
         "cores": os.cpu_count(),
         "complaints": args.complaints,

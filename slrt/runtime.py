@@ -12,9 +12,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, FastAPI, Request
+from fastapi import APIRouter, Depends, FastAPI, Request, Response
 from fastapi.responses import JSONResponse
 from faststream.kafka import KafkaBroker
+from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, Gauge, generate_latest
 from sqlalchemy import MetaData, Table, select, text
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
@@ -189,6 +190,22 @@ def _health_router() -> APIRouter:
     @router.get("/healthz")
     async def healthz() -> dict[str, str]:
         return {"status": "ok"}
+
+    @router.get("/metrics", include_in_schema=False)
+    async def metrics(runtime: RuntimeDep) -> Response:
+        """Prometheus text format; values are read at scrape time, labelled by service only."""
+        registry = CollectorRegistry()
+        labels = {"service": runtime.settings.service_name}
+        depth, age = await runtime.relay.depth_and_age()
+        Gauge("slrt_outbox_pending", "Outbox rows not yet published", ["service"],
+              registry=registry).labels(**labels).set(depth)
+        Gauge("slrt_outbox_oldest_age_seconds", "Age of the oldest unpublished outbox row",
+              ["service"], registry=registry).labels(**labels).set(age)
+        Gauge("slrt_outbox_published", "Rows published by this process's relay", ["service"],
+              registry=registry).labels(**labels).set(runtime.relay.published_total)
+        Gauge("slrt_broker_connected", "1 when the broker client is started", ["service"],
+              registry=registry).labels(**labels).set(int(runtime.broker_ready.is_set()))
+        return Response(generate_latest(registry), media_type=CONTENT_TYPE_LATEST)
 
     @router.get("/readyz")
     async def readyz(runtime: RuntimeDep) -> JSONResponse:

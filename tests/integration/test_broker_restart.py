@@ -102,6 +102,9 @@ async def test_intake_accepts_while_broker_is_down_then_publishes(tmp_path: Path
         assert ready.status_code == 503
         assert ready.json()["checks"]["outbox"]["pending"] == 1
         assert ready.json()["checks"]["broker"] == "connecting"
+        metrics = (await client.get("/metrics")).text
+        assert 'slrt_outbox_pending{service="intake"} 1.0' in metrics
+        assert 'slrt_broker_connected{service="intake"} 0.0' in metrics
 
         broker = TansuBroker(tmp_path / "tansu", port=port)
         broker.start()
