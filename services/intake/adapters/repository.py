@@ -6,7 +6,7 @@ import datetime as dt
 import uuid
 from typing import Any
 
-from sqlalchemy import func, or_, select, update
+from sqlalchemy import func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from contracts import Sector
@@ -56,21 +56,26 @@ class ComplaintRepository:
                 .where(idempotency_keys.c.key.in_(keys)))
         return {r.key: dict(r._mapping) for r in await self.session.execute(stmt)}
 
-    async def earlier_complaints(self, niks: set[str], kks: set[str]) -> list[EarlierComplaint]:
-        """Open complaints by any of these NIKs or KKs (candidates for duplicate links)."""
-        conditions = []
-        if niks:
-            conditions.append(complaints.c.complainant_nik.in_(niks))
-        if kks:
-            conditions.append(complaints.c.complainant_kk.in_(kks))
-        if not conditions:
-            return []
-        stmt = select(complaints.c.id, complaints.c.category, complaints.c.status,
-                      complaints.c.complainant_nik, complaints.c.complainant_kk).where(
-            or_(*conditions), complaints.c.status.in_([str(s) for s in OPEN]))
+    async def earlier_complaints(self, niks: set[str], kks: set[str],
+                                 per_person: int) -> list[EarlierComplaint]:
+        """The newest open complaints (at most `per_person` per NIK and per KK), oldest first:
+        candidates for duplicate links, bounded however many one person has filed."""
+        c = complaints.c
+        found: dict[str, Any] = {}
+        for column, values in ((c.complainant_nik, niks), (c.complainant_kk, kks)):
+            if not values:
+                continue
+            newest = (select(c.id, c.category, c.status, c.complainant_nik, c.complainant_kk,
+                             c.registered_at,
+                             func.row_number().over(partition_by=column,
+                                                    order_by=c.registered_at.desc()).label("n"))
+                      .where(column.in_(values), c.status.in_([str(s) for s in OPEN]))
+                      .subquery())
+            rows = await self.session.execute(select(newest).where(newest.c.n <= per_person))
+            found.update({r.id: r for r in rows})
+        ordered = sorted(found.values(), key=lambda r: (r.registered_at, r.id))
         return [EarlierComplaint(uuid.UUID(r.id), Sector(r.category), ComplaintStatus(r.status),
-                                 r.complainant_nik, r.complainant_kk)
-                for r in await self.session.execute(stmt)]
+                                 r.complainant_nik, r.complainant_kk) for r in ordered]
 
     async def page(self, where: list[Any], order_by: list[Any], limit: int,
                    offset: int) -> tuple[list[dict[str, Any]], int]:

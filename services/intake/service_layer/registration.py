@@ -24,7 +24,7 @@ from slrt.db import UnitOfWork
 
 from ..adapters.repository import ComplaintRepository
 from ..domain.complaint import ComplaintDraft, FieldIssue, NormalisedComplaint, validate_draft
-from ..domain.duplicates import EarlierComplaint, possible_duplicates
+from ..domain.duplicates import MAX_LINKS, DuplicateIndex, EarlierComplaint
 from ..domain.numbering import complaint_number
 from ..domain.status import ComplaintStatus
 
@@ -138,9 +138,10 @@ def _conflict(key: str) -> ItemResult:
 async def _record(uow: UnitOfWork, repo: ComplaintRepository, accepted: list[_Accepted],
                   results: list[ItemResult | None], principal: Principal,
                   now: dt.datetime) -> None:
-    earlier = await repo.earlier_complaints(
+    index = DuplicateIndex(await repo.earlier_complaints(
         {a.complaint.complainant.nik for a in accepted if a.complaint.complainant.nik},
-        {a.complaint.complainant.kk_number for a in accepted if a.complaint.complainant.kk_number})
+        {a.complaint.complainant.kk_number for a in accepted if a.complaint.complainant.kk_number},
+        per_person=MAX_LINKS))
     by_regency: dict[str, list[_Accepted]] = defaultdict(list)
     for item in accepted:
         by_regency[item.complaint.village_code[:4]].append(item)
@@ -155,11 +156,10 @@ async def _record(uow: UnitOfWork, repo: ComplaintRepository, accepted: list[_Ac
         c, cid = item.complaint, item.complaint_id
         result = results[item.index]
         assert result is not None
-        links = possible_duplicates(c.category, c.complainant.nik, c.complainant.kk_number,
-                                    earlier)
+        links = index.links(c.category, c.complainant.nik, c.complainant.kk_number)
         # Later items of the same batch may duplicate this one.
-        earlier.append(EarlierComplaint(cid, c.category, ComplaintStatus.REGISTERED,
-                                        c.complainant.nik, c.complainant.kk_number))
+        index.add(EarlierComplaint(cid, c.category, ComplaintStatus.REGISTERED,
+                                   c.complainant.nik, c.complainant.kk_number))
         status = (ComplaintStatus.CLOSED if c.desk_resolution else ComplaintStatus.REGISTERED)
         result.complaint_id, result.number, result.status = cid, numbers[cid], status
         result.possible_duplicate_of = links
