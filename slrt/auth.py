@@ -7,6 +7,7 @@ provider's JWKS. Services only ever see a `Principal` and filter every query by 
 
 from __future__ import annotations
 
+import asyncio
 import base64
 import datetime as dt
 import hashlib
@@ -237,6 +238,11 @@ class TokenVerifier:
     def from_public_key_file(cls, path: Path, *, issuer: str, audience: str) -> TokenVerifier:
         return cls(issuer=issuer, audience=audience, public_key_pem=path.read_bytes())
 
+    @property
+    def fetches_keys(self) -> bool:
+        """True when verifying may fetch keys over the network (JWKS)."""
+        return self._jwks is not None
+
     @classmethod
     def from_jwks_url(cls, url: str, *, issuer: str, audience: str) -> TokenVerifier:
         return cls(issuer=issuer, audience=audience, jwks_url=url)
@@ -328,11 +334,11 @@ def _unauthorized(detail: str) -> HTTPException:
     return HTTPException(status.HTTP_401_UNAUTHORIZED, detail=detail, headers=_CHALLENGE)
 
 
-def bearer_principal(request: Request) -> Principal:
+async def bearer_principal(request: Request) -> Principal:
     """Dependency: the caller's principal from `Authorization: Bearer <jwt>`.
 
-    A plain `def` on purpose: FastAPI runs it in a worker thread, so a JWKS fetch (blocking
-    HTTP inside PyJWKClient) never stalls the event loop.
+    With a JWKS URL the check runs in a worker thread, so a key fetch (blocking HTTP inside
+    PyJWKClient) never stalls the event loop; with a local key it runs inline (no thread hop).
     """
     verifier: TokenVerifier | None = getattr(request.app.state, "token_verifier", None)
     if verifier is None:
@@ -345,7 +351,10 @@ def bearer_principal(request: Request) -> Principal:
     if scheme.lower() != "bearer" or not token:
         raise _unauthorized("Authorization header must be 'Bearer <token>'")
     try:
-        principal = verifier.verify(token)
+        if verifier.fetches_keys:
+            principal = await asyncio.to_thread(verifier.verify, token)
+        else:
+            principal = verifier.verify(token)
     except AuthError as exc:
         raise _unauthorized(f"invalid token: {exc}") from exc
     request.state.principal = principal  # for audit logging further down the request

@@ -7,6 +7,7 @@ process, retries after a broker outage). On a fresh broker it re-publishes retai
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import datetime as dt
 import json
 import logging
@@ -18,6 +19,7 @@ from opentelemetry.trace.propagation.tracecontext import TraceContextTextMapProp
 from sqlalchemy import Table, and_, func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from .aio import cancel_and_wait
 from .outbox import Clock, utcnow
 
 log = logging.getLogger(__name__)
@@ -50,11 +52,7 @@ class OutboxRelay:
 
     async def stop(self) -> None:
         if self._task is not None:
-            self._task.cancel()
-            try:
-                await self._task
-            except asyncio.CancelledError:
-                pass
+            await cancel_and_wait(self._task)
             self._task = None
 
     async def _run(self) -> None:
@@ -72,10 +70,9 @@ class OutboxRelay:
                 raise
             except Exception:  # broker or DB down: keep the rows, try again next round
                 log.exception("outbox relay round failed; rows stay pending")
-            try:
-                await asyncio.wait_for(self._wake.wait(), self._poll_interval_s)
-            except TimeoutError:
-                pass
+            with contextlib.suppress(TimeoutError):
+                async with asyncio.timeout(self._poll_interval_s):
+                    await self._wake.wait()
 
     async def _claim(self) -> list[Any]:
         t, now = self._table, self._clock()

@@ -19,6 +19,7 @@ from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, Gauge, gen
 from sqlalchemy import MetaData, Table, select, text
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
+from .aio import cancel_and_wait
 from .auth import TokenVerifier
 from .db import UnitOfWork, make_engine
 from .embedded.topics import ensure_broker_epoch
@@ -126,7 +127,10 @@ async def _reachable(bootstrap: str) -> bool:
     for server in bootstrap.split(","):
         host, _, port = server.strip().rpartition(":")
         try:
-            _, writer = await asyncio.wait_for(asyncio.open_connection(host, int(port)), 2.0)
+            # asyncio.timeout, not wait_for: on 3.11 wait_for can swallow a cancellation that
+            # arrives as the connection attempt fails, and shutdown would then wait forever.
+            async with asyncio.timeout(2.0):
+                _, writer = await asyncio.open_connection(host, int(port))
         except (OSError, TimeoutError):
             continue
         writer.close()
@@ -168,9 +172,7 @@ def create_app(definition: ServiceDefinition, settings: ServiceSettings,
         try:
             yield
         finally:
-            connecting.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await connecting
+            await cancel_and_wait(connecting)
             await runtime.relay.stop()
             await runtime.broker.stop()
             await runtime.engine.dispose()
