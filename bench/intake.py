@@ -25,7 +25,6 @@ import datetime as dt
 import json
 import os
 import shutil
-import signal
 import subprocess
 import sys
 import tempfile
@@ -49,6 +48,7 @@ from bench.common import REPO_ROOT, command_line, complaint_body, summary  # noq
 from slrt.auth import DevTokenIssuer, Role, ensure_dev_keys  # noqa: E402
 from slrt.embedded.broker import TansuBroker  # noqa: E402
 from slrt.embedded.ports import LOCALHOST, free_port  # noqa: E402
+from slrt.embedded.process import terminate  # noqa: E402
 from slrt.embedded.stack import create_topics  # noqa: E402
 from slrt.migrations import upgrade  # noqa: E402
 from slrt.services import service  # noqa: E402
@@ -206,13 +206,8 @@ class Server:
 
     def stop(self, timeout: float = 15.0) -> None:
         proc, self.proc = self.proc, None
-        if proc is not None and proc.poll() is None:
-            proc.send_signal(signal.SIGTERM)
-            try:
-                proc.wait(timeout)
-            except subprocess.TimeoutExpired:
-                proc.kill()
-                proc.wait()
+        if proc is not None:
+            terminate([proc], timeout)
         if self._log is not None:
             self._log.close()
             self._log = None

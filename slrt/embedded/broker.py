@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import asyncio
 import os
-import signal
 import socket
 import struct
 import subprocess
@@ -19,6 +18,7 @@ from types import TracebackType
 from typing import IO, Self
 
 from slrt.embedded.ports import LOCALHOST, ensure_ports_free
+from slrt.embedded.process import terminate
 
 LOG_FILE = "tansu.log"
 # Tansu reads these from the environment; the command line sets what we need and the rest must
@@ -182,13 +182,8 @@ class TansuBroker:
     def stop(self, timeout: float = 5.0) -> None:
         """SIGTERM, then SIGKILL after `timeout` seconds. Safe to call twice."""
         proc, self._proc = self._proc, None
-        if proc is not None and proc.poll() is None:
-            proc.send_signal(signal.SIGTERM)
-            try:
-                proc.wait(timeout)
-            except subprocess.TimeoutExpired:
-                proc.kill()
-                proc.wait()
+        if proc is not None:
+            terminate([proc], timeout)
         self._close_log()
 
     def _close_log(self) -> None:

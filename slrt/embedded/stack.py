@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import asyncio
 import os
-import signal
 import subprocess
 import sys
 import time
@@ -24,6 +23,7 @@ from ..migrations import upgrade
 from ..services import SERVICE_NAMES, service
 from .broker import TansuBroker
 from .ports import ensure_ports_free
+from .process import terminate
 from .topics import ensure_broker_epoch, ensure_topics
 
 
@@ -138,16 +138,7 @@ class Stack:
         return [n for n, p in self.processes.items() if p.poll() is not None]
 
     def stop(self, timeout: float = 15.0) -> None:
-        for proc in self.processes.values():
-            if proc.poll() is None:
-                proc.send_signal(signal.SIGTERM)
-        deadline = time.monotonic() + timeout
-        for proc in self.processes.values():
-            try:
-                proc.wait(max(0.1, deadline - time.monotonic()))
-            except subprocess.TimeoutExpired:
-                proc.kill()
-                proc.wait()
+        terminate(self.processes.values(), timeout)
         for out in self._logs:
             out.close()
         self.broker.stop()
