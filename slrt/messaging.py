@@ -70,26 +70,35 @@ class Subscription:
 def subscribe(broker: KafkaBroker, settings: ServiceSettings,
               uow_factory: Callable[[], UnitOfWork], subscriptions: Sequence[Subscription],
               *, group: str | None = None) -> None:
-    """Register every subscription of one service on the broker (before `broker.start()`)."""
+    """Register a service's subscriptions on the broker (before `broker.start()`).
+
+    One Kafka consumer serves all of a service's topics and dispatches by topic: each consumer
+    polls the broker on its own (every `fetch_max_wait_ms` on Tansu), so one per topic would
+    multiply the idle cost and the group joins.
+    """
+    if not subscriptions:
+        return
+    by_topic = {sub.topic: sub for sub in subscriptions}
+    if len(by_topic) != len(subscriptions):
+        raise ValueError("one subscription per topic")
     group_id = f"{settings.kafka_consumer_group_prefix}.{group or settings.service_name}"
-    for sub in subscriptions:
-        consumer = _consumer_for(broker, settings, uow_factory, sub, group_id)
-        broker.subscriber(
-            sub.topic,
-            group_id=group_id,
-            ack_policy=AckPolicy.NACK_ON_ERROR,
-            auto_offset_reset=settings.kafka_auto_offset_reset,  # type: ignore[arg-type]
-            session_timeout_ms=settings.kafka_session_timeout_ms,
-            heartbeat_interval_ms=settings.kafka_heartbeat_interval_ms,
-            fetch_max_wait_ms=settings.kafka_fetch_max_wait_ms,
-        )(consumer)
+    broker.subscriber(
+        *by_topic,
+        group_id=group_id,
+        ack_policy=AckPolicy.NACK_ON_ERROR,
+        auto_offset_reset=settings.kafka_auto_offset_reset,  # type: ignore[arg-type]
+        session_timeout_ms=settings.kafka_session_timeout_ms,
+        heartbeat_interval_ms=settings.kafka_heartbeat_interval_ms,
+        fetch_max_wait_ms=settings.kafka_fetch_max_wait_ms,
+    )(_consumer_for(broker, settings, uow_factory, by_topic, group_id))
 
 
 def _consumer_for(broker: KafkaBroker, settings: ServiceSettings,
-                  uow_factory: Callable[[], UnitOfWork], sub: Subscription,
+                  uow_factory: Callable[[], UnitOfWork], by_topic: dict[str, Subscription],
                   group_id: str) -> Callable[[KafkaMessage], Awaitable[None]]:
     async def consume(msg: KafkaMessage) -> None:
         raw = msg.raw_message
+        sub = by_topic[raw.topic]  # type: ignore[union-attr]
         try:
             meta = read_headers(dict(raw.headers or ()))  # type: ignore[union-attr]
             event = decode(sub.contract, msg.body)
@@ -116,7 +125,6 @@ def _consumer_for(broker: KafkaBroker, settings: ServiceSettings,
         await dead_letter(broker, msg, sub.topic, group_id, error,
                           attempts=settings.consumer_max_attempts)
 
-    consume.__name__ = f"consume_{sub.topic.replace('.', '_').replace('-', '_')}"
     return consume
 
 

@@ -75,30 +75,23 @@ class OutboxRelay:
                     await self._wake.wait()
 
     async def _claim(self) -> list[Any]:
+        """Lease the next batch in one statement: UPDATE … FROM (the oldest claimable ids,
+        skipping rows another relay has locked) RETURNING the rows. The claimable condition is
+        repeated on the UPDATE because SQLite has no row locks: two relays may pick the same
+        ids, and only the first UPDATE still finds them claimable."""
         t, now = self._table, self._clock()
+        claimable = and_(t.c.published_at.is_(None),
+                         or_(t.c.claimed_until.is_(None), t.c.claimed_until < now))
+        # A CTE, not `IN (subquery)`: PostgreSQL may run an IN-subquery per row, and with
+        # SKIP LOCKED each run can return other ids, overshooting the LIMIT.
+        oldest = (select(t.c.id).where(claimable).order_by(t.c.id).limit(self._batch_size)
+                  .with_for_update(skip_locked=True).cte("oldest"))
         async with self._sessions() as session, session.begin():
-            claimable = and_(t.c.published_at.is_(None),
-                             or_(t.c.claimed_until.is_(None), t.c.claimed_until < now))
-            pending = (
-                select(t.c.id)
-                .where(claimable)
-                .order_by(t.c.id)
-                .limit(self._batch_size)
-                .with_for_update(skip_locked=True)
-            )
-            ids = list((await session.execute(pending)).scalars())
-            if not ids:
-                return []
-            # Re-check under the write lock: SQLite has no row locks, so another relay may have
-            # claimed these rows between our SELECT and this UPDATE; keep only what we got.
-            claimed = await session.execute(update(t).where(t.c.id.in_(ids), claimable)
-                                            .values(claimed_until=now + self._lease)
-                                            .returning(t.c.id))
-            ids = list(claimed.scalars())
-            if not ids:
-                return []
-            rows = await session.execute(select(t).where(t.c.id.in_(ids)).order_by(t.c.id))
-            return list(rows)
+            claimed = await session.execute(
+                update(t).where(t.c.id == oldest.c.id, claimable)
+                .values(claimed_until=now + self._lease)
+                .returning(*t.c))
+            return sorted(claimed, key=lambda row: row.id)  # RETURNING has no order
 
     async def publish_pending(self) -> int:
         """Publish one claimed batch; returns how many rows were published."""
