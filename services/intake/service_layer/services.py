@@ -139,12 +139,12 @@ async def _follow_up(uow: UnitOfWork, complaint_id: uuid.UUID, principal: Princi
 async def add_information(uow: UnitOfWork, complaint_id: uuid.UUID, principal: Principal,
                           note: str | None, attachments: list[Attachment],
                           now: dt.datetime) -> None:
-    repo, _ = await _follow_up(uow, complaint_id, principal, can_add_information,
-                               "add information to")
+    repo, row = await _follow_up(uow, complaint_id, principal, can_add_information,
+                                 "add information to")
     await repo.add_timeline(complaint_id, now, "information_added", {
         "by": principal.subject, "has_note": bool(note),
         "attachments": [a.model_dump(mode="json") for a in attachments]})
-    await repo.set_status(complaint_id, (await repo.get(complaint_id))["status"], now)  # type: ignore[index]
+    await repo.set_status(complaint_id, row["status"], now)  # status unchanged; touches updated_at
     await repo.audit(now, principal.subject, principal.role, "add_information", complaint_id)
     uow.publish(ComplaintInformationAddedV1(complaint_id=complaint_id, added_at=now,
                                             added_by=principal.subject, note=note,
