@@ -130,8 +130,3 @@ def normalize_phone(raw: str) -> str | None:
 def is_working_day(day: dt.date) -> bool:
     """Indonesian working day: no weekend, national holiday or collective leave (cuti bersama)."""
     return bool(lokal.is_working_day(day.isoformat()))
-
-
-def add_working_days(day: dt.date, n: int) -> dt.date:
-    """The date `n` Indonesian working days after `day`."""
-    return dt.date.fromisoformat(lokal.add_working_days(day.isoformat(), n))

@@ -132,7 +132,3 @@ class ComplaintRepository:
                     complaint_id: uuid.UUID) -> None:
         await self.session.execute(audit_log.insert().values(
             at=at, subject=subject, role=role, action=action, complaint_id=str(complaint_id)))
-
-    async def count(self) -> int:
-        return int((await self.session.execute(select(func.count()).select_from(complaints)))
-                   .scalar_one())

@@ -78,7 +78,7 @@ def fold_status(current: ComplaintStatus, event_kind: StatusEvent,
                 referral_statuses: Mapping[str, ReferralStatus]) -> ComplaintStatus:
     """The complaint status after `event_kind`, given the current status of every referral.
 
-    `referral_statuses` maps agency id to that agency's referral status, after the event.
+    `referral_statuses` maps each referral id to its status, after the event.
     Without referrals a complaint is at most `assessed`.
     """
     if current in ENDED:

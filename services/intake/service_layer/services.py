@@ -179,12 +179,10 @@ async def record_satisfaction(uow: UnitOfWork, complaint_id: uuid.UUID, principa
     await uow.commit()
 
 
-async def _refold(repo: ComplaintRepository, complaint_id: uuid.UUID, kind: StatusEvent,
+async def _refold(repo: ComplaintRepository, row: dict[str, Any], kind: StatusEvent,
                   at: dt.datetime, **extra: Any) -> None:
-    row = await repo.get(complaint_id)
-    if row is None:
-        # Events for complaints this database never held (e.g. another deployment's): ignore.
-        return
+    """Recompute the status of an already-read complaint after a downstream event."""
+    complaint_id = uuid.UUID(row["id"])
     statuses = {r["referral_id"]: r["status"] for r in await repo.referrals(complaint_id)}
     status = fold_status(ComplaintStatus(row["status"]), kind, statuses)
     await repo.set_status(complaint_id, status, at, **extra)
@@ -193,21 +191,23 @@ async def _refold(repo: ComplaintRepository, complaint_id: uuid.UUID, kind: Stat
 async def on_complaint_assessed(event: ComplaintAssessedV1, meta: CloudEventMeta,
                                 uow: UnitOfWork) -> None:
     repo = ComplaintRepository(uow.session)
-    if await repo.get(event.complaint_id) is None:
+    row = await repo.get(event.complaint_id)
+    if row is None:  # a complaint this database never held (e.g. another deployment's)
         return
     await repo.add_timeline(event.complaint_id, event.assessed_at, "assessed", {
         "household_found": event.household_id is not None,
         "match_method": str(event.match_method),
         "needs": [n.code for n in event.needs], "rules_version": event.rules_version})
     household = str(event.household_id) if event.household_id else None
-    await _refold(repo, event.complaint_id, StatusEvent.ASSESSED, event.assessed_at,
+    await _refold(repo, row, StatusEvent.ASSESSED, event.assessed_at,
                   household_id=household)
 
 
 async def on_referral_created(event: ReferralCreatedV1, meta: CloudEventMeta,
                               uow: UnitOfWork) -> None:
     repo = ComplaintRepository(uow.session)
-    if await repo.get(event.complaint_id) is None:
+    row = await repo.get(event.complaint_id)
+    if row is None:  # a complaint this database never held (e.g. another deployment's)
         return
     await repo.upsert_referral({
         "referral_id": str(event.referral_id), "complaint_id": str(event.complaint_id),
@@ -218,13 +218,14 @@ async def on_referral_created(event: ReferralCreatedV1, meta: CloudEventMeta,
         "agency_id": event.agency_id, "referral_id": str(event.referral_id),
         "needs": event.need_codes, "accept_due_at": event.accept_due_at.isoformat(),
         "resolve_due_at": event.resolve_due_at.isoformat()})
-    await _refold(repo, event.complaint_id, StatusEvent.REFERRAL_CREATED, event.created_at)
+    await _refold(repo, row, StatusEvent.REFERRAL_CREATED, event.created_at)
 
 
 async def on_referral_status_changed(event: ReferralStatusChangedV1, meta: CloudEventMeta,
                                      uow: UnitOfWork) -> None:
     repo = ComplaintRepository(uow.session)
-    if await repo.get(event.complaint_id) is None:
+    row = await repo.get(event.complaint_id)
+    if row is None:  # a complaint this database never held (e.g. another deployment's)
         return
     await repo.upsert_referral({
         "referral_id": str(event.referral_id), "complaint_id": str(event.complaint_id),
@@ -233,4 +234,4 @@ async def on_referral_status_changed(event: ReferralStatusChangedV1, meta: Cloud
     await repo.add_timeline(event.complaint_id, event.changed_at, "referral_status", {
         "agency_id": event.agency_id, "referral_id": str(event.referral_id),
         "from": str(event.from_status), "to": str(event.to_status)})
-    await _refold(repo, event.complaint_id, StatusEvent.REFERRAL_STATUS_CHANGED, event.changed_at)
+    await _refold(repo, row, StatusEvent.REFERRAL_STATUS_CHANGED, event.changed_at)

@@ -37,11 +37,6 @@ class CaseRepository:
             .order_by(referrals.c.agency_id))
         return [dict(r) for r in rows.mappings()]
 
-    async def get_referral(self, referral_id: uuid.UUID) -> dict[str, Any] | None:
-        stmt = select(referrals).where(referrals.c.referral_id == str(referral_id))
-        row = (await self.session.execute(stmt)).mappings().first()
-        return dict(row) if row else None
-
     async def agency_inbox(self, agency_id: str, status: str | None, limit: int,
                            offset: int) -> list[dict[str, Any]]:
         stmt = select(referrals).where(referrals.c.agency_id == agency_id)
