@@ -49,15 +49,6 @@ def make_broker(settings: ServiceSettings, tracer_provider: TracerProvider | Non
     )
 
 
-def relay_publisher(broker: KafkaBroker) -> Callable[..., Awaitable[Any]]:
-    """The relay's publish function: raw JSON bytes with our CloudEvents headers, awaited ack."""
-
-    async def publish(topic: str, key: bytes, payload: bytes, headers: dict[str, str]) -> Any:
-        return await broker.publish(payload, topic, key=key, headers=headers)
-
-    return publish
-
-
 @dataclass(frozen=True)
 class Subscription:
     """One consumed topic: its contract and the service-layer function that handles it."""

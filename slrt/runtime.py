@@ -23,8 +23,9 @@ from .aio import cancel_and_wait
 from .auth import TokenVerifier
 from .db import UnitOfWork, make_engine
 from .embedded.topics import ensure_broker_epoch
-from .messaging import Subscription, make_broker, relay_publisher, subscribe
+from .messaging import Subscription, make_broker, subscribe
 from .outbox import Clock, OutboxWriter, utcnow
+from .producer import RelayProducer
 from .relay import OutboxRelay
 from .settings import ServiceSettings
 from .telemetry import Telemetry
@@ -55,6 +56,7 @@ class Runtime:
     engine: AsyncEngine
     sessions: async_sessionmaker[AsyncSession]
     broker: KafkaBroker
+    producer: RelayProducer
     relay: OutboxRelay
     verifier: TokenVerifier
     telemetry: Telemetry
@@ -69,7 +71,8 @@ class Runtime:
         return UnitOfWork(self.sessions, self.outbox, self.inbox, on_commit=self.relay.wake)
 
 
-def get_runtime(request: Request) -> Runtime:
+async def get_runtime(request: Request) -> Runtime:
+    # async: FastAPI runs a plain `def` dependency in a worker thread, a costly hop per request.
     return request.app.state.runtime  # type: ignore[no-any-return]
 
 
@@ -84,15 +87,18 @@ def build_runtime(definition: ServiceDefinition, settings: ServiceSettings,
     broker = make_broker(settings, telemetry.provider)
     tables = definition.metadata.tables
     outbox = OutboxWriter(tables["outbox"], source=f"/slrt/{definition.name}", clock=clock)
-    relay = OutboxRelay(sessions, tables["outbox"], relay_publisher(broker),
+    producer = RelayProducer(settings, telemetry.provider)
+    relay = OutboxRelay(sessions, tables["outbox"], producer.publish,
                         batch_size=settings.outbox_batch_size,
                         poll_interval_s=settings.outbox_poll_interval_s,
                         lease_s=settings.outbox_lease_s,
+                        linger_s=settings.outbox_linger_ms / 1000,
                         retention_hours=settings.outbox_retention_hours, clock=clock)
     runtime = Runtime(settings=settings, engine=engine, sessions=sessions, broker=broker,
-                      relay=relay, verifier=TokenVerifier.from_settings(settings),
-                      telemetry=telemetry, outbox=outbox, inbox=tables["inbox"],
-                      meta=tables["service_meta"], clock=clock)
+                      producer=producer, relay=relay,
+                      verifier=TokenVerifier.from_settings(settings), telemetry=telemetry,
+                      outbox=outbox, inbox=tables["inbox"], meta=tables["service_meta"],
+                      clock=clock)
     if definition.prepare is not None:
         definition.prepare(runtime)
     subscribe(broker, settings, runtime.uow, definition.subscriptions(runtime))
@@ -107,6 +113,7 @@ async def _connect_broker(runtime: Runtime, definition: ServiceDefinition) -> No
         if await _reachable(runtime.settings.kafka_bootstrap_servers):
             try:
                 await runtime.broker.start()
+                await runtime.producer.start()
                 break
             except Exception as exc:  # reachable but not serving yet
                 log.warning("broker start failed (%s)", type(exc).__name__)
@@ -174,6 +181,7 @@ def create_app(definition: ServiceDefinition, settings: ServiceSettings,
         finally:
             await cancel_and_wait(connecting)
             await runtime.relay.stop()
+            await runtime.producer.stop()
             await runtime.broker.stop()
             await runtime.engine.dispose()
             runtime.telemetry.shutdown()

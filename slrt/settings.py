@@ -39,6 +39,9 @@ class ServiceSettings(BaseSettings):
     outbox_batch_size: int = 200
     outbox_retention_hours: int = 72  # published rows kept for replay onto a fresh broker
     outbox_lease_s: float = 30.0
+    # Under load (woken again soon after a round) the relay waits this long so that the rows of
+    # several commits go out in one round; a lone commit is published at once.
+    outbox_linger_ms: float = 5.0
 
     # Authentication: bearer JWT (RS256). Embedded default: a public key file; production: JWKS.
     auth_issuer: str = "slrt-dev"

@@ -6,11 +6,11 @@ import datetime as dt
 import uuid
 from typing import Any
 
-from sqlalchemy import func, select, update
+from sqlalchemy import bindparam, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from contracts import Sector
-from slrt.db import upsert_insert
+from slrt.db import UnitOfWork, upsert_insert
 
 from ..domain.duplicates import EarlierComplaint
 from ..domain.status import OPEN, ComplaintStatus
@@ -22,6 +22,30 @@ from .tables import (
     complaints,
     idempotency_keys,
 )
+
+# The statements every submission runs are built once: building a SELECT costs about as much
+# CPU as executing it.
+_KNOWN_KEYS = (
+    select(idempotency_keys.c.key, idempotency_keys.c.request_hash,
+           idempotency_keys.c.complaint_id, complaints.c.number, complaints.c.status)
+    .join(complaints, complaints.c.id == idempotency_keys.c.complaint_id)
+    .where(idempotency_keys.c.key.in_(bindparam("keys", expanding=True))))
+
+
+def _newest_open_by(column: Any) -> Any:
+    c = complaints.c
+    newest = (select(c.id, c.category, c.status, c.complainant_nik, c.complainant_kk,
+                     c.registered_at,
+                     func.row_number().over(partition_by=column,
+                                            order_by=c.registered_at.desc()).label("n"))
+              .where(column.in_(bindparam("values", expanding=True)),
+                     c.status.in_(sorted(str(s) for s in OPEN)))
+              .subquery())
+    return select(newest).where(newest.c.n <= bindparam("per_person"))
+
+
+_NEWEST_BY_NIK = _newest_open_by(complaints.c.complainant_nik)
+_NEWEST_BY_KK = _newest_open_by(complaints.c.complainant_kk)
 
 
 class ComplaintRepository:
@@ -40,39 +64,33 @@ class ComplaintRepository:
         last = int((await self.session.execute(stmt)).scalar_one())
         return range(last - count + 1, last + 1)
 
-    async def add_many(self, rows: list[dict[str, Any]]) -> None:
-        await self.session.execute(complaints.insert(), rows)
+    # New complaints and their keys, timeline and audit rows are written at commit, together
+    # with the outbox rows (one statement on PostgreSQL for a single submission).
+    @staticmethod
+    def add_many(uow: UnitOfWork, rows: list[dict[str, Any]]) -> None:
+        uow.insert_at_commit(complaints, rows)
 
-    async def add_keys(self, rows: list[dict[str, Any]]) -> None:
-        await self.session.execute(idempotency_keys.insert(), rows)
+    @staticmethod
+    def add_keys(uow: UnitOfWork, rows: list[dict[str, Any]]) -> None:
+        uow.insert_at_commit(idempotency_keys, rows)
 
     async def keys(self, keys: list[str]) -> dict[str, dict[str, Any]]:
         """Known idempotency keys: key -> {request_hash, complaint_id, number, status}."""
         if not keys:
             return {}
-        stmt = (select(idempotency_keys.c.key, idempotency_keys.c.request_hash,
-                       idempotency_keys.c.complaint_id, complaints.c.number, complaints.c.status)
-                .join(complaints, complaints.c.id == idempotency_keys.c.complaint_id)
-                .where(idempotency_keys.c.key.in_(keys)))
-        return {r.key: dict(r._mapping) for r in await self.session.execute(stmt)}
+        rows = await self.session.execute(_KNOWN_KEYS, {"keys": keys})
+        return {r.key: dict(r._mapping) for r in rows}
 
     async def earlier_complaints(self, niks: set[str], kks: set[str],
                                  per_person: int) -> list[EarlierComplaint]:
         """The newest open complaints (at most `per_person` per NIK and per KK), oldest first:
         candidates for duplicate links, bounded however many one person has filed."""
-        c = complaints.c
         found: dict[str, Any] = {}
-        for column, values in ((c.complainant_nik, niks), (c.complainant_kk, kks)):
-            if not values:
-                continue
-            newest = (select(c.id, c.category, c.status, c.complainant_nik, c.complainant_kk,
-                             c.registered_at,
-                             func.row_number().over(partition_by=column,
-                                                    order_by=c.registered_at.desc()).label("n"))
-                      .where(column.in_(values), c.status.in_([str(s) for s in OPEN]))
-                      .subquery())
-            rows = await self.session.execute(select(newest).where(newest.c.n <= per_person))
-            found.update({r.id: r for r in rows})
+        for statement, values in ((_NEWEST_BY_NIK, niks), (_NEWEST_BY_KK, kks)):
+            if values:
+                rows = await self.session.execute(
+                    statement, {"values": list(values), "per_person": per_person})
+                found.update({r.id: r for r in rows})
         ordered = sorted(found.values(), key=lambda r: (r.registered_at, r.id))
         return [EarlierComplaint(uuid.UUID(r.id), Sector(r.category), ComplaintStatus(r.status),
                                  r.complainant_nik, r.complainant_kk) for r in ordered]
@@ -85,11 +103,13 @@ class ComplaintRepository:
             select(complaints).where(*where).order_by(*order_by).limit(limit).offset(offset))
         return [dict(r) for r in rows.mappings()], int(total)
 
-    async def add_timelines(self, rows: list[dict[str, Any]]) -> None:
-        await self.session.execute(complaint_timeline.insert(), rows)
+    @staticmethod
+    def add_timelines(uow: UnitOfWork, rows: list[dict[str, Any]]) -> None:
+        uow.insert_at_commit(complaint_timeline, rows)
 
-    async def audits(self, rows: list[dict[str, Any]]) -> None:
-        await self.session.execute(audit_log.insert(), rows)
+    @staticmethod
+    def audits(uow: UnitOfWork, rows: list[dict[str, Any]]) -> None:
+        uow.insert_at_commit(audit_log, rows)
 
     async def get(self, complaint_id: uuid.UUID) -> dict[str, Any] | None:
         row = (await self.session.execute(

@@ -180,11 +180,10 @@ async def _record(uow: UnitOfWork, repo: ComplaintRepository, accepted: list[_Ac
         if result is not None and result.outcome == Outcome.REPLAYED and result.number is None:
             result.number = numbers.get(result.complaint_id)  # type: ignore[arg-type]
             result.status = ComplaintStatus.REGISTERED
-    await repo.add_many(rows)
-    if keys:
-        await repo.add_keys(keys)
-    await repo.add_timelines(timeline)
-    await repo.audits(audits)
+    repo.add_many(uow, rows)
+    repo.add_keys(uow, keys)
+    repo.add_timelines(uow, timeline)
+    repo.audits(uow, audits)
 
 
 def _row(c: NormalisedComplaint, cid: uuid.UUID, number: str, status: ComplaintStatus,

@@ -1,0 +1,68 @@
+"""The PostgreSQL engine recovers from connections the server closed, without a ping per
+checkout: a pooled connection killed by the server is replaced, not handed to a request."""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Any
+
+import pytest
+from sqlalchemy import Column, ForeignKey, Integer, MetaData, String, Table, func, select, text
+from sqlalchemy.ext.asyncio import async_sessionmaker
+
+from slrt.db import UnitOfWork, make_engine
+from slrt.outbox import OutboxWriter, plumbing_tables
+
+pytestmark = pytest.mark.integration
+
+
+async def test_a_connection_the_server_closed_is_replaced(pg_databases: Any) -> None:
+    url = await pg_databases("engine")
+    engine = make_engine(url, pool_size=1, max_overflow=0)
+    try:
+        async with engine.connect() as conn:
+            first_pid = (await conn.execute(text("SELECT pg_backend_pid()"))).scalar_one()
+        killer = make_engine(url, pool_size=1, max_overflow=0)
+        async with killer.connect() as conn:
+            killed = (await conn.execute(text("SELECT pg_terminate_backend(:pid)"),
+                                         {"pid": first_pid})).scalar_one()
+        await killer.dispose()
+        assert killed is True
+        await asyncio.sleep(0.2)  # the pooled connection's socket sees the server's EOF
+
+        async with engine.connect() as conn:
+            pid = (await conn.execute(text("SELECT pg_backend_pid()"))).scalar_one()
+        assert pid != first_pid
+    finally:
+        await engine.dispose()
+
+
+async def test_deferred_inserts_of_a_small_unit_commit_together(pg_databases: Any) -> None:
+    # Parent and child in one statement (child beside its parent, not after it): the foreign
+    # key is checked at the end of the statement, so this must commit; a rollback leaves none.
+    metadata = MetaData()
+    outbox, inbox, _ = plumbing_tables(metadata)
+    parent = Table("parent", metadata, Column("id", String(8), primary_key=True))
+    child = Table("child", metadata, Column("id", Integer, primary_key=True),
+                  Column("parent_id", String(8), ForeignKey("parent.id"), nullable=False))
+    engine = make_engine(await pg_databases("uow"))
+    try:
+        async with engine.begin() as conn:
+            await conn.run_sync(metadata.create_all)
+        sessions = async_sessionmaker(engine, expire_on_commit=False)
+        writer = OutboxWriter(outbox, source="test")
+        async with UnitOfWork(sessions, writer, inbox) as uow:
+            uow.insert_at_commit(parent, [{"id": "p1"}])
+            uow.insert_at_commit(child, [{"id": n, "parent_id": "p1"} for n in (1, 2)])
+            await uow.commit()
+        async with UnitOfWork(sessions, writer, inbox) as uow:
+            uow.insert_at_commit(parent, [{"id": "p2"}])  # never committed
+        async with UnitOfWork(sessions, writer, inbox) as uow:
+            uow.insert_at_commit(child, [{"id": 3, "parent_id": "nobody"}])
+            with pytest.raises(Exception, match="foreign key"):
+                await uow.commit()
+        async with engine.connect() as conn:
+            assert (await conn.execute(select(parent.c.id))).scalars().all() == ["p1"]
+            assert (await conn.execute(select(func.count()).select_from(child))).scalar() == 2
+    finally:
+        await engine.dispose()
