@@ -26,8 +26,10 @@ CLOCK_SKEW = dt.timedelta(minutes=10)
 #: Older captures are accepted with a warning: a blank-spot village may sync weeks later.
 STALE_CAPTURE = dt.timedelta(days=30)
 
-_TEN_DIGITS = re.compile(r"^\d{10}$")
-_SEPARATORS = re.compile(r"[\s.\-]")
+_TEN_DIGITS = re.compile(r"[0-9]{10}")  # ASCII: \d would also take fullwidth digits
+#: What may stand between the digits of a KK number: the same as lokal allows in a NIK
+#: (spaces, no-break spaces, a BOM from a pasted spreadsheet cell, dots, dashes).
+_SEPARATORS = re.compile(r"[\s.\-\ufeff]")
 
 
 @dataclass(frozen=True, slots=True)
@@ -118,7 +120,7 @@ def _blank_to_none(value: str | None) -> str | None:
 
 def _check_village(code: str, errors: list[FieldIssue]) -> Region | None:
     plain = plain_code(code)
-    if not _TEN_DIGITS.match(plain):
+    if not _TEN_DIGITS.fullmatch(plain):
         errors.append(FieldIssue("village_code", "village_code.format",
                                  "Kode desa/kelurahan harus terdiri dari 10 digit angka."))
         return None
@@ -160,7 +162,7 @@ def _check_nik(nik: str | None, has_no_nik: bool, today: dt.date, region: Region
             "Kecamatan pada NIK berbeda dengan kecamatan desa/kelurahan pengaduan "
             "(wajar bila penduduk pindah domisili).",
         ))
-    return _SEPARATORS.sub("", nik)
+    return result.digits
 
 
 def _check_text(value: str, path: str, rule: str, label: str, limits: tuple[int, int],
@@ -192,6 +194,7 @@ def validate_draft(draft: ComplaintDraft, now: dt.datetime) -> Validation:
 
     kk = _blank_to_none(person.kk_number)
     if kk is not None:
+        kk = _SEPARATORS.sub("", kk)
         errors.extend(FieldIssue("complainant.kk_number", f.rule, f.message) for f in check_kk(kk))
 
     raw_phone = _blank_to_none(person.phone)

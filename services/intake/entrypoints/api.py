@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import datetime as dt
 import uuid
 from typing import Annotated, Any, Literal
 
@@ -26,7 +25,9 @@ from .schemas import (
     BatchOut,
     ComplaintCreated,
     ComplaintIn,
+    ErrorOut,
     InformationIn,
+    Instant,
     IssueOut,
     OfflineComplaintIn,
     SatisfactionIn,
@@ -34,7 +35,20 @@ from .schemas import (
     issues,
 )
 
-router = APIRouter(prefix="/v1", tags=["complaints"])
+
+def _errors(described: dict[int, str]) -> dict[int | str, dict[str, Any]]:
+    """OpenAPI entries for an operation's error answers, so clients (and schemathesis) see them."""
+    return {code: {"model": ErrorOut, "description": text} for code, text in described.items()}
+
+
+_UNREADABLE = "The body is not readable (e.g. not UTF-8)"
+_NOT_FOUND = "No such complaint in the caller's region"
+_NOT_NOW = "Not allowed in the complaint's current status"
+_ROLE = "The caller's role may not do this"
+_FOLLOW_UP_ERRORS = _errors({400: _UNREADABLE, 403: _ROLE, 404: _NOT_FOUND, 409: _NOT_NOW})
+
+router = APIRouter(prefix="/v1", tags=["complaints"],
+                   responses=_errors({401: "Missing, malformed or expired bearer token"}))
 
 DESK_ROLES = (Role.PUSKESOS_OPERATOR, Role.FRONT_OFFICE, Role.BACK_OFFICE, Role.MANAGER,
               Role.NATIONAL_ADMIN)
@@ -53,8 +67,12 @@ async def _register(runtime: Runtime, principal: Principal,
 
 
 @router.post("/complaints", status_code=status.HTTP_201_CREATED, response_model=ComplaintCreated,
-             responses={200: {"description": "A retry: the original complaint"},
-                        409: {"description": "Idempotency key reused for another body"}})
+             responses={200: {"model": ComplaintCreated,
+                              "description": "A retry: the original complaint"},
+                        **_errors({400: _UNREADABLE,
+                                   403: f"{_ROLE}, or the village lies outside the caller's "
+                                        "region",
+                                   409: "Idempotency key reused for another body"})})
 async def create_complaint(body: ComplaintIn, principal: DeskPrincipal, runtime: RuntimeDep,
                            response: Response,
                            idempotency_key: Annotated[str | None,
@@ -79,7 +97,8 @@ async def create_complaint(body: ComplaintIn, principal: DeskPrincipal, runtime:
                             possible_duplicate_of=result.possible_duplicate_of)
 
 
-@router.post("/complaints:batch", response_model=BatchOut)
+@router.post("/complaints:batch", response_model=BatchOut,
+             responses=_errors({400: _UNREADABLE, 403: _ROLE}))
 async def sync_batch(body: BatchIn, principal: DeskPrincipal, runtime: RuntimeDep) -> BatchOut:
     """A tablet's offline queue (≤ 500): a result per item; no item is lost or half-applied."""
     parsed: list[tuple[int, OfflineComplaintIn]] = []
@@ -110,6 +129,7 @@ async def sync_batch(body: BatchIn, principal: DeskPrincipal, runtime: RuntimeDe
                     rejected=count[Outcome.REJECTED] + count[Outcome.CONFLICT], items=items)
 
 
+MAX_OFFSET = 2**31 - 1
 SortKey = Literal["registered_at", "-registered_at", "updated_at", "-updated_at", "number",
                   "-number", "urgency", "-urgency", "status", "-status"]
 
@@ -122,12 +142,13 @@ async def list_complaints(
     district: Annotated[str | None, Query(pattern=r"^\d{6}$")] = None,
     category: Sector | None = None,
     urgency: Urgency | None = None,
-    registered_from: dt.datetime | None = None,
-    registered_to: dt.datetime | None = None,
+    registered_from: Instant | None = None,
+    registered_to: Instant | None = None,
     overdue: bool | None = None,
     sort: SortKey = "-registered_at",
     limit: Annotated[int, Query(ge=1, le=200)] = 50,
-    offset: Annotated[int, Query(ge=0)] = 0,
+    # Bounded: an OFFSET beyond what the database's integers hold was a 500, not a 422.
+    offset: Annotated[int, Query(ge=0, le=MAX_OFFSET)] = 0,
 ) -> dict[str, Any]:
     f = services.ComplaintFilter(
         status=[str(s) for s in status_filter] if status_filter else None, village_code=village,
@@ -169,20 +190,27 @@ async def _view(runtime: Runtime, complaint_id: uuid.UUID,
     }
 
 
-@router.get("/complaints/{complaint_id}")
+@router.get("/complaints/{complaint_id}", responses=_errors({404: _NOT_FOUND}))
 async def get_complaint(complaint_id: uuid.UUID, principal: PrincipalDep,
                         runtime: RuntimeDep) -> dict[str, Any]:
     return await _view(runtime, complaint_id, principal)
 
 
-@router.get("/complaints/{complaint_id}/receipt.html", response_class=HTMLResponse)
+# response_class=Response (no media type of its own) keeps the errors documented as JSON.
+@router.get("/complaints/{complaint_id}/receipt.html", response_class=Response,
+            responses={200: {"content": {"text/html": {"schema": {"type": "string"}}},
+                             "description": "The receipt as printable HTML"},
+                       **_errors({404: _NOT_FOUND})})
 async def receipt_html(complaint_id: uuid.UUID, principal: PrincipalDep,
                        runtime: RuntimeDep) -> HTMLResponse:
     view = await _view(runtime, complaint_id, principal)
     return HTMLResponse(render_receipt_html(view, printed_at=runtime.clock()))
 
 
-@router.get("/complaints/{complaint_id}/receipt.pdf")
+@router.get("/complaints/{complaint_id}/receipt.pdf", response_class=Response,
+            responses={200: {"content": {"application/pdf": {}},
+                             "description": "The receipt as an A5 PDF"},
+                       **_errors({404: _NOT_FOUND})})
 async def receipt_pdf(complaint_id: uuid.UUID, principal: PrincipalDep,
                       runtime: RuntimeDep) -> Response:
     view = await _view(runtime, complaint_id, principal)
@@ -201,18 +229,22 @@ async def _follow_up(call: Any) -> JSONResponse:
     return JSONResponse({"ok": True}, status_code=status.HTTP_202_ACCEPTED)
 
 
-@router.post("/complaints/{complaint_id}/information", status_code=202)
+@router.post("/complaints/{complaint_id}/information", status_code=202,
+             responses=_FOLLOW_UP_ERRORS)
 async def add_information(complaint_id: uuid.UUID, body: InformationIn,
                           principal: DeskPrincipal, runtime: RuntimeDep) -> JSONResponse:
     if body.note is None and not body.attachments:
-        raise HTTPException(status.HTTP_422_UNPROCESSABLE_CONTENT,
-                            detail="give a note, attachments, or both")
+        # Same shape as every other 422 (a list of issues), so clients read one format.
+        raise HTTPException(status.HTTP_422_UNPROCESSABLE_CONTENT, detail=[IssueOut(
+            loc=["body"], type="information.empty",
+            msg="Isi catatan, lampiran, atau keduanya.").model_dump()])
     async with runtime.uow() as uow:
         return await _follow_up(services.add_information(
             uow, complaint_id, principal, body.note, body.attachments, runtime.clock()))
 
 
-@router.post("/complaints/{complaint_id}/withdraw", status_code=202)
+@router.post("/complaints/{complaint_id}/withdraw", status_code=202,
+             responses=_FOLLOW_UP_ERRORS)
 async def withdraw(complaint_id: uuid.UUID, body: WithdrawIn, principal: DeskPrincipal,
                    runtime: RuntimeDep) -> JSONResponse:
     async with runtime.uow() as uow:
@@ -220,7 +252,8 @@ async def withdraw(complaint_id: uuid.UUID, body: WithdrawIn, principal: DeskPri
                                                   runtime.clock()))
 
 
-@router.post("/complaints/{complaint_id}/satisfaction", status_code=202)
+@router.post("/complaints/{complaint_id}/satisfaction", status_code=202,
+             responses=_FOLLOW_UP_ERRORS)
 async def satisfaction(complaint_id: uuid.UUID, body: SatisfactionIn, principal: DeskPrincipal,
                        runtime: RuntimeDep) -> JSONResponse:
     async with runtime.uow() as uow:

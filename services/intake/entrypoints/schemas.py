@@ -5,9 +5,9 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import uuid
-from typing import Any
+from typing import Annotated, Any
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import AfterValidator, AwareDatetime, BaseModel, ConfigDict, Field, field_validator
 
 from contracts import Attachment, Channel, ComplaintKind, Relation, Sector, Urgency
 
@@ -21,8 +21,49 @@ from ..domain.complaint import (
 MAX_BATCH = 500
 
 
-class ComplainantIn(BaseModel):
+def _fits_utc(value: dt.datetime) -> dt.datetime:
+    """Refuses an aware datetime with no UTC equivalent (e.g. 0001-01-01T00:00+01:00): the
+    database layer stores UTC and would fail on it. The value itself is kept as sent, so the
+    idempotency fingerprint of a body does not change."""
+    if value.tzinfo is not None:
+        try:
+            value.astimezone(dt.UTC)
+        except OverflowError:
+            raise ValueError("date and time out of range once converted to UTC") from None
+    return value
+
+
+#: A capture time: naive ones pass here and get the domain's explanation (captured_at.timezone).
+CaptureTime = Annotated[dt.datetime, AfterValidator(_fits_utc)]
+#: A point in time for filters: it must carry its UTC offset.
+Instant = Annotated[AwareDatetime, AfterValidator(_fits_utc)]
+
+
+def _has_nul(value: Any) -> bool:
+    if isinstance(value, str):
+        return "\x00" in value
+    if isinstance(value, list):
+        return any(_has_nul(v) for v in value)
+    if isinstance(value, BaseModel):  # e.g. an attachment's metadata
+        return any(_has_nul(v) for v in value.__dict__.values())
+    return False  # a batch's raw items are checked one by one, as OfflineComplaintIn
+
+
+class RequestBody(BaseModel):
+    """Base of intake's request bodies: unknown fields are refused, and so is NUL in text."""
+
     model_config = ConfigDict(extra="forbid")
+
+    @field_validator("*")
+    @classmethod
+    def _no_nul(cls, value: Any) -> Any:
+        # PostgreSQL text cannot hold U+0000: stored, it failed as a 500 instead of a 422.
+        if _has_nul(value):
+            raise ValueError("text must not contain the NUL character (U+0000)")
+        return value
+
+
+class ComplainantIn(RequestBody):
     name: str = Field(max_length=200)
     nik: str | None = Field(None, max_length=32)
     has_no_nik: bool = False
@@ -32,8 +73,7 @@ class ComplainantIn(BaseModel):
     relation: Relation | None = None
 
 
-class ComplaintIn(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+class ComplaintIn(RequestBody):
     channel: Channel
     village_code: str = Field(max_length=20, examples=["3402052001"])
     category: Sector
@@ -66,14 +106,19 @@ class OfflineComplaintIn(ComplaintIn):
     """One complaint from a tablet's offline queue: its own id and capture time are required."""
 
     client_ref: str = Field(min_length=1, max_length=200)
-    captured_at: dt.datetime
+    captured_at: CaptureTime
 
 
-class BatchIn(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+class BatchIn(RequestBody):
     device_id: str = Field(min_length=1, max_length=100)
     # Items are parsed one by one, so one malformed item is rejected alone, not the batch.
     items: list[dict[str, Any]] = Field(min_length=1, max_length=MAX_BATCH)
+
+
+class ErrorOut(BaseModel):
+    """An error about the request as a whole (not one field), said in words."""
+
+    detail: str
 
 
 class IssueOut(BaseModel):
@@ -116,18 +161,15 @@ class BatchOut(BaseModel):
     items: list[BatchItemOut]
 
 
-class InformationIn(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+class InformationIn(RequestBody):
     note: str | None = Field(None, min_length=1, max_length=5000)
     attachments: list[Attachment] = Field(default_factory=list, max_length=20)
 
 
-class WithdrawIn(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+class WithdrawIn(RequestBody):
     reason: str = Field(min_length=3, max_length=2000)
 
 
-class SatisfactionIn(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+class SatisfactionIn(RequestBody):
     score: int = Field(ge=1, le=5)
     comment: str | None = Field(None, max_length=2000)
