@@ -172,9 +172,7 @@ class Desk:
         return {"Authorization": f"Bearer {self.issuer.issue(role, region, agency)}"}
 
 
-@pytest_asyncio.fixture
-async def desk(tmp_path: Path) -> AsyncIterator[Desk]:
-    url = f"sqlite+aiosqlite:///{tmp_path / 'intake.db'}"
+async def open_desk(tmp_path: Path, url: str) -> AsyncIterator[Desk]:
     _, public_key = ensure_dev_keys(tmp_path / "keys")
     entry = service("intake")
     await asyncio.to_thread(upgrade, entry.bootstrap.DEFINITION.migrations, url)
@@ -184,3 +182,19 @@ async def desk(tmp_path: Path) -> AsyncIterator[Desk]:
     async with app.router.lifespan_context(app), httpx.AsyncClient(
             transport=httpx.ASGITransport(app=app), base_url="http://intake") as client:
         yield Desk(client, DevTokenIssuer.from_folder(tmp_path / "keys"), app)
+
+
+@pytest_asyncio.fixture
+async def desk(tmp_path: Path) -> AsyncIterator[Desk]:
+    async for opened in open_desk(tmp_path, f"sqlite+aiosqlite:///{tmp_path / 'intake.db'}"):
+        yield opened
+
+
+@pytest_asyncio.fixture(params=["sqlite", "postgresql"])
+async def any_desk(request: pytest.FixtureRequest, tmp_path: Path,
+                   pg_databases: Any) -> AsyncIterator[Desk]:
+    """The desk on both backends (on PostgreSQL a submission's inserts go as one statement)."""
+    url = (f"sqlite+aiosqlite:///{tmp_path / 'intake.db'}" if request.param == "sqlite"
+           else await pg_databases("desk"))
+    async for opened in open_desk(tmp_path, url):
+        yield opened

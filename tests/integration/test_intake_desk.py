@@ -3,6 +3,7 @@ closing at the desk, follow-ups, the list, the receipt, and the outbox they all 
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
 import json
 import uuid
@@ -33,32 +34,41 @@ async def outbox_types(desk: Desk) -> list[str]:
 # --- idempotency ------------------------------------------------------------------------------
 
 
-async def test_a_retry_returns_the_original_and_records_nothing_new(desk: Desk) -> None:
-    headers = {**desk.auth(), "Idempotency-Key": "9b2c1d7e-retry"}
-    first = await desk.client.post("/v1/complaints", json=COMPLAINT, headers=headers)
-    again = await desk.client.post("/v1/complaints", json=COMPLAINT, headers=headers)
+async def test_a_retry_returns_the_original_and_records_nothing_new(any_desk: Desk) -> None:
+    headers = {**any_desk.auth(), "Idempotency-Key": "9b2c1d7e-retry"}
+    first = await any_desk.client.post("/v1/complaints", json=COMPLAINT, headers=headers)
+    again = await any_desk.client.post("/v1/complaints", json=COMPLAINT, headers=headers)
     assert (first.status_code, again.status_code) == (201, 200)
     assert again.headers["idempotent-replayed"] == "true"
     assert again.json()["id"] == first.json()["id"]
     assert again.json()["number"] == first.json()["number"]
-    assert await outbox_types(desk) == ["registered"]
+    assert await outbox_types(any_desk) == ["registered"]
 
 
-async def test_the_same_key_with_another_body_is_a_conflict(desk: Desk) -> None:
-    headers = {**desk.auth(), "Idempotency-Key": "k-1"}
-    assert (await desk.client.post("/v1/complaints", json=COMPLAINT,
+async def test_the_same_key_with_another_body_is_a_conflict(any_desk: Desk) -> None:
+    headers = {**any_desk.auth(), "Idempotency-Key": "k-1"}
+    assert (await any_desk.client.post("/v1/complaints", json=COMPLAINT,
                                    headers=headers)).status_code == 201
     other = with_(description="Keluhan lain sama sekali, bukan soal KIP.")
-    r = await desk.client.post("/v1/complaints", json=other, headers=headers)
+    r = await any_desk.client.post("/v1/complaints", json=other, headers=headers)
     assert r.status_code == 409
     assert "k-1" in r.json()["detail"]
 
 
-async def test_client_ref_in_the_body_works_like_the_header(desk: Desk) -> None:
+async def test_client_ref_in_the_body_works_like_the_header(any_desk: Desk) -> None:
     body = with_(client_ref="tablet-7/0001")
-    first = await desk.client.post("/v1/complaints", json=body, headers=desk.auth())
-    again = await desk.client.post("/v1/complaints", json=body, headers=desk.auth())
+    first = await any_desk.client.post("/v1/complaints", json=body, headers=any_desk.auth())
+    again = await any_desk.client.post("/v1/complaints", json=body, headers=any_desk.auth())
     assert again.status_code == 200 and again.json()["id"] == first.json()["id"]
+
+
+async def test_two_racing_requests_with_one_key_make_one_complaint(any_desk: Desk) -> None:
+    headers = {**any_desk.auth(), "Idempotency-Key": "race-1"}
+    answers = await asyncio.gather(*(any_desk.client.post("/v1/complaints", json=COMPLAINT,
+                                                           headers=headers) for _ in range(4)))
+    assert sorted(r.status_code for r in answers) == [200, 200, 200, 201]
+    assert len({r.json()["id"] for r in answers}) == 1
+    assert await outbox_types(any_desk) == ["registered"]
 
 
 # --- offline batch ----------------------------------------------------------------------------

@@ -55,13 +55,17 @@ DESK_ROLES = (Role.PUSKESOS_OPERATOR, Role.FRONT_OFFICE, Role.BACK_OFFICE, Role.
 DeskPrincipal = Annotated[Principal, Depends(require_roles(*DESK_ROLES))]
 
 
-async def _register(runtime: Runtime, principal: Principal,
-                    submissions: list[Submission]) -> list[ItemResult]:
+async def _register(runtime: Runtime, principal: Principal, submissions: list[Submission],
+                    *, keys_expected_new: bool = False) -> list[ItemResult]:
+    """`keys_expected_new`: skip looking the idempotency keys up first (a desk submission's key
+    is nearly always new); a known key then fails the insert, and the second try looks it up."""
     try:
         async with runtime.uow() as uow:
-            return await register(uow, submissions, principal, runtime.clock())
+            return await register(uow, submissions, principal, runtime.clock(),
+                                  look_up_keys=not keys_expected_new)
     except IntegrityError:
-        # Two requests raced on one idempotency key: the loser now finds the winner's record.
+        # The key was known after all, or two requests raced on it: the second try finds the
+        # winner's record.
         async with runtime.uow() as uow:
             return await register(uow, submissions, principal, runtime.clock())
 
@@ -79,7 +83,8 @@ async def create_complaint(body: ComplaintIn, principal: DeskPrincipal, runtime:
                                                       Header(max_length=200)] = None) -> Any:
     key = idempotency_key or body.client_ref
     [result] = await _register(runtime, principal,
-                               [Submission(body.draft(), key, body.fingerprint())])
+                               [Submission(body.draft(), key, body.fingerprint())],
+                               keys_expected_new=True)
     if result.outcome == Outcome.REJECTED:
         scope = [e for e in result.errors if e.rule == "scope.region"]
         if scope:

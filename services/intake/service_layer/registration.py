@@ -73,7 +73,9 @@ def _scope_issue(principal: Principal, complaint: NormalisedComplaint) -> FieldI
 
 
 async def register(uow: UnitOfWork, submissions: list[Submission], principal: Principal,
-                   now: dt.datetime) -> list[ItemResult]:
+                   now: dt.datetime, *, look_up_keys: bool = True) -> list[ItemResult]:
+    """Register the submissions; without `look_up_keys`, idempotency keys are assumed new and
+    a known one fails the commit with an IntegrityError (the caller then tries again)."""
     results: list[ItemResult | None] = [None] * len(submissions)
     accepted: list[_Accepted] = []
     for i, sub in enumerate(submissions):
@@ -89,7 +91,7 @@ async def register(uow: UnitOfWork, submissions: list[Submission], principal: Pr
         results[i] = ItemResult(Outcome.CREATED, warnings=checked.warnings)
 
     repo = ComplaintRepository(uow.session)
-    accepted = await _drop_replays(repo, accepted, results)
+    accepted = await _drop_replays(repo, accepted, results, look_up_keys)
     if accepted:
         await _record(uow, repo, accepted, results, principal, now)
         await uow.commit()
@@ -97,9 +99,11 @@ async def register(uow: UnitOfWork, submissions: list[Submission], principal: Pr
 
 
 async def _drop_replays(repo: ComplaintRepository, accepted: list[_Accepted],
-                        results: list[ItemResult | None]) -> list[_Accepted]:
+                        results: list[ItemResult | None],
+                        look_up_keys: bool) -> list[_Accepted]:
     """Items whose key is known (from before, or earlier in this batch) are not created again."""
-    known = await repo.keys([a.submission.key for a in accepted if a.submission.key])
+    known = (await repo.keys([a.submission.key for a in accepted if a.submission.key])
+             if look_up_keys else {})
     fresh: list[_Accepted] = []
     in_batch: dict[str, _Accepted] = {}
     for item in accepted:
