@@ -1,4 +1,9 @@
-"""Pure domain of the referral service: agencies, routing, SLA clock and the referral state machine.
+"""Pure domain of the referral service: plain Python, no I/O, time always an argument.
 
-Nothing here does I/O or reads the clock; time always comes in as an argument.
+- `case`, `state`, `changes`, `errors`: the case and referral state machines and their changes.
+- `agencies`, `routing_rules`, `routing`, `codes`: who must act (data: `agencies_demo.json`,
+  `routing_rules_v1.json`).
+- `sla`, `sla_clock`, `workdays`, `zones`: due times in Indonesian working days and local time
+  (data: `sla_policy_v1.json`).
+- `monitoring`: the figures over referral records.
 """

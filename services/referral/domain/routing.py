@@ -1,143 +1,178 @@
-"""Routing rules as data: which agency must act on a need, for the case's village.
+"""Routing a case's needs to agencies, with fallbacks and an explanation of every step.
 
-A rule names an agency *kind*. The agency is looked up in the case's regency first, then its
-province, then nationally (`national_kind`, e.g. Dinas Sosial falls back to Kemensos). When none
-is configured the decision has no agency and the need waits in the back office queue.
+For a need `health.pbi_jk` of a case in village 3402052001 the candidate keys are tried in this
+order, and the first rule whose agencies are in the directory wins:
 
-Need-code overrides win over the sector rule (longest dotted prefix first). Version
-`routing-2026.1` routes:
+    health/pbi_jk/3402, health/pbi_jk/34, health/pbi_jk/*,
+    health/*/3402,      health/*/34,      health/*/*
 
-- PBI-JK / KIS needs (`health.pbi_jk`, `health.kis`) to Dinas Sosial: PBI-JK membership is
-  proposed by Dinas Sosial from the social welfare data (DTKS/DTSEN) and decided by Kemensos; the
-  health office cannot enrol anyone.
-- every other sector to its line agency (Dukcapil, Dinkes, Disdik, Perkim, Dinas PUPR) and the
-  social sectors (assistance, data update, elderly/disability, child protection, other) to Dinas
-  Sosial, where the SLRT technical secretariat sits.
+The subcategory is tried at every region level before the sector-wide rules, because the
+subcategory decides *who* can act at all (only Dinas Sosial can propose PBI-JK membership; the
+health office cannot enrol anyone) and the region only decides which office of that kind. A
+dotted subcategory (`pbi_jk.reactivation`) tries its longer prefixes first.
+
+When no rule matches, the outcome is `NoAgencyConfigured`: the need lands in the back office
+queue with the list of keys tried, instead of being lost.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from dataclasses import dataclass, field
+from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import Literal
 
 from contracts.events import Need
 from contracts.vocabulary import Sector
 
-from .agencies import Agency, AgencyDirectory
+from .agencies import AgencyDirectory
+from .codes import subcategory_of, subcategory_prefixes
+from .routing_rules import (
+    ANY,
+    RegionLevel,
+    RoutingRule,
+    RoutingRules,
+    RoutingRulesError,
+    default_rules,
+    load_routing_rules,
+    parse_routing_rules,
+)
+
+__all__ = [
+    "BACK_OFFICE_QUEUE", "NoAgencyConfigured", "PlannedReferral", "RouteDecision", "Routed",
+    "RoutingExplanation", "RoutingRule", "RoutingRules", "RoutingRulesError", "RuleCheck",
+    "default_rules", "explain", "load_routing_rules", "parse_routing_rules", "plan_referrals",
+    "route",
+]
 
 FallbackLevel = Literal["regency", "province", "national", "none"]
+CheckOutcome = Literal["matched", "no_rule", "agencies_not_in_directory"]
+BACK_OFFICE_QUEUE = "back_office"
 
 
 @dataclass(frozen=True, slots=True)
-class RoutingRule:
-    """Send a need to the agency of `agency_kind`; `national_kind` is the last resort."""
+class RuleCheck:
+    """One candidate key considered, and what came of it."""
 
-    rule_id: str
-    agency_kind: str
-    national_kind: str | None = None
-    note: str = ""
-
-
-@dataclass(frozen=True, slots=True)
-class RoutingRules:
-    """A versioned rule set: one rule per sector plus need-code overrides."""
-
-    version: str
-    by_sector: Mapping[Sector, RoutingRule]
-    by_need: Mapping[str, RoutingRule] = field(default_factory=dict)
-
-    def __post_init__(self) -> None:
-        missing = [s.value for s in Sector if s not in self.by_sector]
-        if missing:
-            raise ValueError(f"routing rules {self.version}: no rule for sectors {missing}")
-
-    def rule_for(self, need: Need) -> RoutingRule:
-        """The most specific rule: an override on the need code or a prefix of it, else sector."""
-        parts = need.code.split(".")
-        for end in range(len(parts), 0, -1):
-            rule = self.by_need.get(".".join(parts[:end]))
-            if rule is not None:
-                return rule
-        return self.by_sector[need.sector]
-
-
-def _rule(version: str, key: str, kind: str, national: str | None, note: str) -> RoutingRule:
-    return RoutingRule(f"{version}/{key}", kind, national, note)
-
-
-def default_rules() -> RoutingRules:
-    """Rule set `routing-2026.1` (see the module docstring for the reasoning)."""
-    v = "routing-2026.1"
-    social = "Dinas Sosial; Kemensos nationally"
-    return RoutingRules(
-        version=v,
-        by_sector={
-            Sector.CIVIL_REGISTRATION: _rule(v, "civil_registration", "dukcapil", None,
-                                             "Dinas Dukcapil issues NIK, KK and certificates"),
-            Sector.HEALTH: _rule(v, "health", "dinkes", None, "Dinas Kesehatan"),
-            Sector.EDUCATION: _rule(v, "education", "disdik", None, "Dinas Pendidikan"),
-            Sector.SOCIAL_ASSISTANCE: _rule(v, "social_assistance", "dinsos", "kemensos", social),
-            Sector.DATA_UPDATE: _rule(v, "data_update", "dinsos", "kemensos",
-                                      "Dinas Sosial runs verivali of the social welfare data"),
-            Sector.HOUSING: _rule(v, "housing", "perkim", None, "Dinas Perkim (RTLH)"),
-            Sector.BASIC_INFRASTRUCTURE: _rule(v, "basic_infrastructure", "dpupr", None,
-                                               "Dinas PUPR"),
-            Sector.ELDERLY_DISABILITY: _rule(v, "elderly_disability", "dinsos", "kemensos", social),
-            Sector.CHILD_PROTECTION: _rule(v, "child_protection", "dinsos", "kemensos", social),
-            Sector.OTHER: _rule(v, "other", "dinsos", "kemensos",
-                                "SLRT secretariat at Dinas Sosial triages"),
-        },
-        by_need={
-            "health.pbi_jk": _rule(v, "health.pbi_jk", "dinsos", "kemensos",
-                                   "PBI-JK proposals go through Dinas Sosial to Kemensos"),
-            "health.kis": _rule(v, "health.kis", "dinsos", "kemensos",
-                                "KIS (PBI-JK card) proposals go through Dinas Sosial"),
-        },
-    )
+    key: str  # sector/subcategory/region
+    level: RegionLevel
+    outcome: CheckOutcome
+    detail: str
 
 
 @dataclass(frozen=True, slots=True)
-class RouteDecision:
-    """Where one need goes and why; `agency_id` None means no agency is configured."""
+class Routed:
+    """The need goes to every agency in `agency_ids` (one referral each)."""
 
-    agency_id: str | None
-    rule_id: str
-    fallback_level: FallbackLevel
+    need_code: str
+    sector: Sector
+    agency_ids: tuple[str, ...]
+    rule_id: str  # <rules version>/<sector>/<subcategory>/<region>
+    fallback_level: RegionLevel
     explanation: str
+
+    @property
+    def agency_id(self) -> str:
+        return self.agency_ids[0]
+
+
+@dataclass(frozen=True, slots=True)
+class NoAgencyConfigured:
+    """No rule routes the need: the back office must route it by hand."""
+
+    need_code: str
+    sector: Sector
+    explanation: str
+    queue: str = BACK_OFFICE_QUEUE
+    agency_ids: tuple[str, ...] = ()
+    rule_id: str | None = None
+    fallback_level: Literal["none"] = "none"
+
+    @property
+    def agency_id(self) -> None:
+        return None
+
+
+RouteDecision = Routed | NoAgencyConfigured
+
+
+@dataclass(frozen=True, slots=True)
+class RoutingExplanation:
+    """The dry run of routing one need: every key considered, in order, and the decision."""
+
+    need_code: str
+    sector: Sector
+    subcategory: str | None
+    village_code: str
+    rules_version: str
+    checks: tuple[RuleCheck, ...]
+    decision: RouteDecision
 
 
 def _check_village(village_code: str) -> None:
-    if len(village_code) != 10 or not village_code.isdigit():
+    if len(village_code) != 10 or not (village_code.isascii() and village_code.isdigit()):
         raise ValueError(f"village code must be 10 digits, got {village_code!r}")
+
+
+def _candidates(subcategory: str | None, village_code: str) -> list[tuple[str, str, RegionLevel]]:
+    subs = [*subcategory_prefixes(subcategory), ANY]
+    regions: list[tuple[str, RegionLevel]] = [
+        (village_code[:4], "regency"), (village_code[:2], "province"), (ANY, "national")
+    ]
+    return [(sub, region, level) for sub in subs for region, level in regions]
+
+
+def _try(rule: RoutingRule | None, key: str, level: RegionLevel,
+         directory: AgencyDirectory) -> tuple[RuleCheck, tuple[str, ...]]:
+    if rule is None:
+        return RuleCheck(key, level, "no_rule", "no rule for this key"), ()
+    present = tuple(a for a in rule.agency_ids if a in directory)
+    missing = [a for a in rule.agency_ids if a not in directory]
+    if not present:
+        # The directory changed after the rules were loaded: fall through, never send a
+        # referral to an agency that has no queue.
+        return RuleCheck(key, level, "agencies_not_in_directory",
+                         f"rule names {missing}, none in the agency directory"), ()
+    names = ", ".join(f"{a} ({agency.name})" for a in present
+                      if (agency := directory.get(a)) is not None)
+    detail = f"matched: {names}" + (f"; skipped {missing} (not in directory)" if missing else "")
+    if rule.note:
+        detail += f"; {rule.note}"
+    return RuleCheck(key, level, "matched", detail), present
+
+
+def explain(
+    directory: AgencyDirectory, rules: RoutingRules, need: Need, village_code: str
+) -> RoutingExplanation:
+    """Route one need of a case in `village_code` (10 digits) and say how."""
+    _check_village(village_code)
+    subcategory = subcategory_of(need.code)
+    checks: list[RuleCheck] = []
+    decision: RouteDecision | None = None
+    for sub, region, level in _candidates(subcategory, village_code):
+        key = f"{need.sector.value}/{sub}/{region}"
+        check, agency_ids = _try(rules.get(need.sector, sub, region), key, level, directory)
+        checks.append(check)
+        if agency_ids:
+            decision = Routed(need.code, need.sector, agency_ids, f"{rules.version}/{key}",
+                              level, f"need {need.code}: rule {rules.version}/{key} ({level}); "
+                              f"{check.detail}")
+            break
+    if decision is None:
+        tried = ", ".join(c.key for c in checks)
+        decision = NoAgencyConfigured(
+            need.code, need.sector,
+            f"need {need.code}: no agency configured in rules {rules.version} "
+            f"(tried {tried}); left to the {BACK_OFFICE_QUEUE} queue",
+        )
+    return RoutingExplanation(need.code, need.sector, subcategory, village_code, rules.version,
+                              tuple(checks), decision)
 
 
 def route(
     directory: AgencyDirectory, rules: RoutingRules, need: Need, village_code: str
 ) -> RouteDecision:
-    """Pick the agency for one need of a case in `village_code` (10 digits)."""
-    _check_village(village_code)
-    rule = rules.rule_for(need)
-    regency, province = village_code[:4], village_code[:2]
-    candidates: list[tuple[FallbackLevel, str, str]] = [
-        ("regency", rule.agency_kind, regency),
-        ("province", rule.agency_kind, province),
-    ]
-    if rule.national_kind:
-        candidates.append(("national", rule.national_kind, ""))
-    head = f"need {need.code} -> {rule.agency_kind} by rule {rule.rule_id}"
-    for level, kind, region in candidates:
-        agency: Agency | None = directory.find(kind, region)
-        if agency is not None:
-            return RouteDecision(
-                agency.agency_id, rule.rule_id, level,
-                f"{head}; {level} agency {agency.agency_id} ({agency.name})",
-            )
-    tried = ", ".join(f"{kind}@{region or 'national'}" for _, kind, region in candidates)
-    return RouteDecision(
-        None, rule.rule_id, "none",
-        f"{head}; no agency configured (tried {tried}); left to the back office",
-    )
+    """Where one need of a case in `village_code` goes."""
+    return explain(directory, rules, need, village_code).decision
 
 
 @dataclass(frozen=True, slots=True)
@@ -145,7 +180,8 @@ class PlannedReferral:
     """One referral to open: the agency that must act and every need it must act on.
 
     `sector` is the sector of the first need routed here (needs come primary-first from the
-    assessment); `sectors` lists all of them. `agency_id` None gathers the unroutable needs.
+    assessment); `sectors` lists all of them. `agency_id` None gathers the needs no agency is
+    configured for (the back office queue).
     """
 
     agency_id: str | None
@@ -160,17 +196,18 @@ class PlannedReferral:
 
 
 def plan_referrals(
-    directory: AgencyDirectory, rules: RoutingRules, needs: list[Need], village_code: str
+    directory: AgencyDirectory, rules: RoutingRules, needs: Sequence[Need], village_code: str
 ) -> list[PlannedReferral]:
     """Group needs by the agency that must act: one referral per agency, in first-seen order."""
     groups: dict[str | None, list[tuple[Need, RouteDecision]]] = {}
     seen: set[str] = set()
     for need in needs:
-        if need.code in seen:  # two rules can find the same need; refer it once
+        if need.code in seen:  # two assessment rules can find the same need; refer it once
             continue
         seen.add(need.code)
         decision = route(directory, rules, need, village_code)
-        groups.setdefault(decision.agency_id, []).append((need, decision))
+        for agency_id in decision.agency_ids or (None,):
+            groups.setdefault(agency_id, []).append((need, decision))
     plans = []
     for agency_id, items in groups.items():
         sectors = tuple(dict.fromkeys(n.sector for n, _ in items))

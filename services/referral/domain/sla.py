@@ -1,139 +1,167 @@
-"""SLA policy as data and the due-date clock, in Indonesian working days and local time.
+"""SLA policy as versioned data: time limits per sector, subcategory and urgency.
 
-A due date is the end (23:59:59 local) of the Nth working day counted from the local date of the
-referral; a referral made on a non-working day counts from the next working day, so N=0 means
-"by the end of the first working day". Limits are per sector; urgent halves them (rounded up) and
-emergency is one working day to resolve and the same working day to accept.
+A rule is keyed by (sector or "*", subcategory or "*", urgency) and gives the limits to accept,
+to resolve, and for the back office to answer a request for information (`answer`, defaulting
+to the document's). Urgency is always explicit, because urgency decides the pace: an
+emergency must never inherit a sector's normal two weeks. Within an urgency the most specific
+rule wins: the sector's subcategory (longest dotted prefix first), then the sector, then the
+catch-all `("*", "*", urgency)` that every policy must have.
 
-Holiday data (lokal-id) only covers some years. Outside them the clock falls back to counting
-Monday-Friday and says so in `Deadlines.calendar_complete`, instead of failing the referral.
+The packaged policy is `sla_policy_v1.json`; `SlaPolicy.clock_for` turns a rule into the
+`SlaClock` of a referral in its agency's zone (see `sla_clock` for how due times are counted
+and paused, `zones` for WIB/WITA/WIT).
 """
 
 from __future__ import annotations
 
 import datetime as dt
-import math
-from collections.abc import Callable, Mapping
+import json
+import re
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
+from importlib import resources
+from pathlib import Path
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from contracts.vocabulary import Sector, Urgency
 from slrt import reference
 
-WIB, WITA, WIT = "Asia/Jakarta", "Asia/Makassar", "Asia/Jayapura"
+from .codes import subcategory_of, subcategory_prefixes
+from .sla_clock import Deadlines, Limit, SlaClock
+from .workdays import IsWorkingDay
+from .zones import WIB, WIT, WITA, ZONE_BY_PROVINCE, zone_for_region
 
-#: Province code -> IANA zone. Codes as in the Kemendagri reference (Papua is 91-96 there).
-ZONE_BY_PROVINCE: Mapping[str, str] = {
-    **dict.fromkeys(("11", "12", "13", "14", "15", "16", "17", "18", "19", "21"), WIB),  # Sumatra
-    **dict.fromkeys(("31", "32", "33", "34", "35", "36"), WIB),  # Java
-    **dict.fromkeys(("61", "62"), WIB),  # West and Central Kalimantan
-    **dict.fromkeys(("51", "52", "53"), WITA),  # Bali, NTB, NTT
-    **dict.fromkeys(("63", "64", "65"), WITA),  # South, East, North Kalimantan
-    **dict.fromkeys(("71", "72", "73", "74", "75", "76"), WITA),  # Sulawesi
-    **dict.fromkeys(("81", "82"), WIT),  # Maluku, Maluku Utara
-    **dict.fromkeys(("91", "92", "93", "94", "95", "96"), WIT),  # Papua provinces
-}
+__all__ = [
+    "WIB", "WIT", "WITA", "ZONE_BY_PROVINCE", "Deadlines", "Limit", "SlaClock", "SlaPolicy",
+    "SlaPolicyError", "SlaRule", "default_policy", "due_dates", "load_sla_policy",
+    "parse_sla_policy", "subcategory_of", "zone_for_region",
+]
 
-END_OF_DAY = dt.time(23, 59, 59)
+ANY = "*"
+_POLICY_FILE = "sla_policy_v1.json"
+_SUBCATEGORY = re.compile(r"[a-z0-9_]+(\.[a-z0-9_]+)*")
 
 
-def zone_for_region(region_code: str) -> str:
-    """IANA zone of a region code of any length; "" (national offices, Jakarta) is WIB."""
-    if not region_code:
-        return WIB
-    try:
-        return ZONE_BY_PROVINCE[region_code[:2]]
-    except KeyError:
-        raise ValueError(f"unknown province code in region {region_code!r}") from None
+class SlaPolicyError(ValueError):
+    """The policy data is unusable; `problems` lists every reason found."""
+
+    def __init__(self, version: str, problems: list[str]) -> None:
+        self.problems = problems
+        super().__init__(f"SLA policy {version or '?'}: " + "; ".join(problems))
 
 
 @dataclass(frozen=True, slots=True)
+class SlaRule:
+    sector: Sector | None  # None: any sector
+    subcategory: str  # "*" or a dotted code within the sector, e.g. "pbi_jk"
+    urgency: Urgency
+    accept: Limit
+    resolve: Limit
+    answer: Limit
+    note: str = ""
+
+    @property
+    def key(self) -> tuple[str, str, str]:
+        return (self.sector.value if self.sector else ANY, self.subcategory, self.urgency.value)
+
+    @property
+    def rule_id(self) -> str:
+        return "/".join(self.key)
+
+
 class SlaPolicy:
-    """Working-day limits: acceptance per urgency, resolution per sector (normal urgency)."""
+    """A versioned set of SLA rules, looked up by (sector, subcategory, urgency)."""
 
-    version: str
-    accept_days: Mapping[Urgency, int]
-    resolve_days: Mapping[Sector, int]
-    emergency_resolve_days: int = 1
+    def __init__(self, version: str, rules: Iterable[SlaRule]) -> None:
+        self.version = version
+        self._rules: dict[tuple[str, str, str], SlaRule] = {}
+        problems = []
+        for rule in rules:
+            if rule.key in self._rules:
+                problems.append(f"duplicate rule {rule.rule_id}")
+            if rule.sector is None and rule.subcategory != ANY:
+                problems.append(f"rule {rule.rule_id}: a subcategory needs a sector")
+            self._rules[rule.key] = rule
+        problems += [f"no catch-all rule */*/{u.value}" for u in Urgency
+                     if (ANY, ANY, u.value) not in self._rules]
+        if problems:
+            raise SlaPolicyError(version, problems)
 
-    def __post_init__(self) -> None:
-        missing = [s.value for s in Sector if s not in self.resolve_days] + [
-            u.value for u in Urgency if u not in self.accept_days
-        ]
-        if missing:
-            raise ValueError(f"SLA policy {self.version}: no limit for {missing}")
+    @property
+    def rules(self) -> list[SlaRule]:
+        return list(self._rules.values())
 
-    def accept_limit(self, urgency: Urgency) -> int:
-        return self.accept_days[urgency]
+    def rule_for(
+        self, sector: Sector, subcategory: str | None, urgency: Urgency
+    ) -> SlaRule:
+        """The most specific rule: subcategory (longest prefix), sector, then catch-all."""
+        u = urgency.value
+        for sub in [*subcategory_prefixes(subcategory), ANY]:
+            rule = self._rules.get((sector.value, sub, u))
+            if rule is not None:
+                return rule
+        return self._rules[(ANY, ANY, u)]
 
-    def resolve_limit(self, sector: Sector, urgency: Urgency) -> int:
-        base = self.resolve_days[sector]
-        if urgency is Urgency.EMERGENCY:
-            limit = self.emergency_resolve_days
-        elif urgency is Urgency.URGENT:
-            limit = math.ceil(base / 2)
-        else:
-            limit = base
-        # Resolving can never be due before accepting.
-        return max(limit, self.accept_limit(urgency))
+    def clock_for(
+        self, sector: Sector, subcategory: str | None, urgency: Urgency, zone: str,
+        is_working_day: IsWorkingDay = reference.is_working_day,
+    ) -> SlaClock:
+        rule = self.rule_for(sector, subcategory, urgency)
+        return SlaClock(zone, rule.accept, rule.resolve, rule.answer, self.version,
+                        rule.rule_id, is_working_day)
+
+
+def _rule_from(raw: Any, default_answer: Limit | None, where: str) -> SlaRule:
+    if not isinstance(raw, dict):
+        raise ValueError(f"{where}: a rule is an object")
+    sector = None if raw.get("sector") == ANY else Sector(raw.get("sector"))
+    subcategory = raw.get("subcategory", ANY)
+    if subcategory != ANY and not (
+        isinstance(subcategory, str) and _SUBCATEGORY.fullmatch(subcategory)
+    ):
+        raise ValueError(f"{where}: bad subcategory {subcategory!r}")
+    answer = Limit.parse(raw["answer"]) if "answer" in raw else default_answer
+    if answer is None:
+        raise ValueError(f"{where}: no answer limit and no document default")
+    return SlaRule(sector, subcategory, Urgency(raw.get("urgency")), Limit.parse(raw["accept"]),
+                   Limit.parse(raw["resolve"]), answer, str(raw.get("note", "")))
+
+
+def parse_sla_policy(document: Mapping[str, Any]) -> SlaPolicy:
+    """Build and validate a policy from the JSON document shape (see `sla_policy_v1.json`)."""
+    version = str(document.get("version") or "")
+    problems = [] if version else ["missing version"]
+    default_answer = None
+    if "answer" in document:
+        try:
+            default_answer = Limit.parse(document["answer"])
+        except ValueError as exc:
+            problems.append(f"answer: {exc}")
+    rules = []
+    for i, raw in enumerate(document.get("rules") or []):
+        try:
+            rules.append(_rule_from(raw, default_answer, f"rule #{i}"))
+        except (KeyError, ValueError) as exc:
+            problems.append(f"rule #{i}: missing {exc}" if isinstance(exc, KeyError)
+                            else str(exc))
+    if problems:
+        raise SlaPolicyError(version, problems)
+    return SlaPolicy(version, rules)
+
+
+def load_sla_policy(path: Path | str | None = None) -> SlaPolicy:
+    """Load a policy file; without a path, the packaged `sla_policy_v1.json`."""
+    if path is None:
+        text = resources.files(__package__).joinpath(_POLICY_FILE).read_text(encoding="utf-8")
+    else:
+        text = Path(path).read_text(encoding="utf-8")
+    return parse_sla_policy(json.loads(text))
 
 
 def default_policy() -> SlaPolicy:
-    """Policy `sla-2026.1`."""
-    return SlaPolicy(
-        version="sla-2026.1",
-        accept_days={Urgency.NORMAL: 2, Urgency.URGENT: 1, Urgency.EMERGENCY: 0},
-        resolve_days={
-            Sector.CIVIL_REGISTRATION: 10,
-            Sector.HEALTH: 5,
-            Sector.EDUCATION: 14,
-            Sector.SOCIAL_ASSISTANCE: 14,
-            Sector.DATA_UPDATE: 20,  # goes through verivali before the registry changes
-            Sector.HOUSING: 30,
-            Sector.BASIC_INFRASTRUCTURE: 30,
-            Sector.ELDERLY_DISABILITY: 14,
-            Sector.CHILD_PROTECTION: 3,  # a child at risk cannot wait two weeks
-            Sector.OTHER: 14,
-        },
-    )
-
-
-@dataclass(frozen=True, slots=True)
-class Deadlines:
-    """Due instants in UTC. `calendar_complete` is False when holidays were unknown for a day."""
-
-    accept_due_at: dt.datetime
-    resolve_due_at: dt.datetime
-    policy_version: str
-    calendar_complete: bool = True
-
-
-class _Calendar:
-    """Working-day test that remembers whether it had to guess (no holiday data for a year)."""
-
-    def __init__(self, is_working_day: Callable[[dt.date], bool]) -> None:
-        self._is_working_day = is_working_day
-        self.complete = True
-
-    def is_working(self, day: dt.date) -> bool:
-        try:
-            return self._is_working_day(day)
-        except ValueError:
-            self.complete = False
-            return day.weekday() < 5
-
-    def first_working_on_or_after(self, day: dt.date) -> dt.date:
-        while not self.is_working(day):
-            day += dt.timedelta(days=1)
-        return day
-
-    def add(self, day: dt.date, n: int) -> dt.date:
-        left = n
-        while left > 0:
-            day += dt.timedelta(days=1)
-            if self.is_working(day):
-                left -= 1
-        return day
+    """The packaged policy."""
+    return load_sla_policy()
 
 
 def due_dates(
@@ -142,19 +170,12 @@ def due_dates(
     urgency: Urgency,
     referred_at: dt.datetime,
     zone: str | ZoneInfo,
-    is_working_day: Callable[[dt.date], bool] = reference.is_working_day,
+    is_working_day: IsWorkingDay = reference.is_working_day,
+    *,
+    subcategory: str | None = None,
 ) -> Deadlines:
     """Accept and resolve deadlines for a referral made at `referred_at` in `zone`."""
-    if referred_at.tzinfo is None or referred_at.utcoffset() is None:
-        raise ValueError("referred_at must be timezone-aware")
-    tz = zone if isinstance(zone, ZoneInfo) else ZoneInfo(zone)
-    calendar = _Calendar(is_working_day)
-    start = calendar.first_working_on_or_after(referred_at.astimezone(tz).date())
-
-    def end_of(n: int) -> dt.datetime:
-        local = dt.datetime.combine(calendar.add(start, n), END_OF_DAY, tzinfo=tz)
-        return local.astimezone(dt.UTC)
-
-    accept = end_of(policy.accept_limit(urgency))
-    resolve = end_of(policy.resolve_limit(sector, urgency))
-    return Deadlines(accept, resolve, policy.version, calendar.complete)
+    key = zone.key if isinstance(zone, ZoneInfo) else zone
+    return policy.clock_for(sector, subcategory, urgency, key, is_working_day).deadlines(
+        referred_at
+    )
