@@ -75,17 +75,16 @@ def make_engine(url: str, **kwargs: Any) -> AsyncEngine:
 #: Up to this many rows, a unit's deferred inserts go to PostgreSQL as one statement.
 _ONE_STATEMENT_MAX_ROWS = 8
 
-_Shape = tuple[tuple[Table, tuple[str, ...], int], ...]
+_Shape = tuple[tuple[Table, tuple[str, ...]], ...]
 
 
 @functools.lru_cache(maxsize=64)
 def _chained_insert(shape: _Shape) -> Any:
-    """One INSERT whose leading inserts are data-modifying CTEs, with a named placeholder per
-    value (`w{table}_{row}_{column}`): built once per shape, so SQLAlchemy compiles it once
-    (multi-row `.values()` with the values themselves would be compiled on every call)."""
-    parts = [insert(table).values([{c: bindparam(f"w{n}_{r}_{c}") for c in columns}
-                                   for r in range(count)])
-             for n, (table, columns, count) in enumerate(shape)]
+    """One INSERT per row, all but the last as data-modifying CTEs, with a named placeholder
+    per value (`r{row}_{column}`): built once per shape and compiled once by SQLAlchemy (a
+    multi-row `.values([...])` is never cached, and would be compiled on every call)."""
+    parts = [insert(table).values({c: bindparam(f"r{n}_{c}") for c in columns})
+             for n, (table, columns) in enumerate(shape)]
     statement = parts[-1]
     for n, part in enumerate(parts[:-1]):
         statement = statement.add_cte(part.cte(f"write_{n}"))
@@ -100,12 +99,10 @@ async def _insert_all(session: AsyncSession, writes: list[tuple[Table, list[dict
     if not writes:
         return
     small = sum(len(rows) for _, rows in writes) <= _ONE_STATEMENT_MAX_ROWS
-    uniform = all(row.keys() == rows[0].keys() for _, rows in writes for row in rows)
-    if (len(writes) > 1 and small and uniform
-            and session.get_bind().dialect.name == "postgresql"):
-        shape = tuple((table, tuple(rows[0]), len(rows)) for table, rows in writes)
-        params = {f"w{n}_{r}_{c}": v for n, (_, rows) in enumerate(writes)
-                  for r, row in enumerate(rows) for c, v in row.items()}
+    if len(writes) > 1 and small and session.get_bind().dialect.name == "postgresql":
+        flat = [(table, row) for table, rows in writes for row in rows]
+        shape = tuple((table, tuple(row)) for table, row in flat)
+        params = {f"r{n}_{c}": v for n, (_, row) in enumerate(flat) for c, v in row.items()}
         await session.execute(_chained_insert(shape), params)
         return
     for table, rows in writes:
