@@ -13,6 +13,9 @@ import datetime as dt
 import hashlib
 import os
 import re
+import threading
+import time
+from collections import OrderedDict
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
 from enum import StrEnum
@@ -209,6 +212,9 @@ class DevTokenIssuer:
 # --- verification --------------------------------------------------------------------------
 
 
+_VERIFIED_CACHE_SIZE = 10_000
+
+
 class TokenVerifier:
     """Checks signature, issuer, audience and lifetime, then reads the SLRT claims."""
 
@@ -233,6 +239,11 @@ class TokenVerifier:
         else:
             self._jwks = jwt.PyJWKClient(str(jwks_url), cache_keys=True, lifespan=300)
         self.issuer, self.audience, self.leeway_s = issuer, audience, leeway_s
+        # token -> (principal, exp, nbf). An operator sends the same token all day, and the
+        # RSA signature check is the dearest step of a request's authentication; lifetime is
+        # still checked on every use. Bounded: oldest entries go first.
+        self._verified: OrderedDict[str, tuple[Principal, float, float]] = OrderedDict()
+        self._verified_lock = threading.Lock()  # JWKS verification runs in worker threads
 
     @classmethod
     def from_public_key_file(cls, path: Path, *, issuer: str, audience: str) -> TokenVerifier:
@@ -270,6 +281,20 @@ class TokenVerifier:
 
     def verify(self, token: str) -> Principal:
         """The principal carried by `token`, or `AuthError` saying why it is refused."""
+        known = self._verified.get(token)
+        if known is not None:
+            principal, expires, not_before = known
+            if not_before - self.leeway_s <= time.time() < expires + self.leeway_s:
+                return principal
+        # Not seen, expired or not yet valid: decode checks everything and says why.
+        principal, expires, not_before = self._decode(token)
+        with self._verified_lock:
+            self._verified[token] = (principal, expires, not_before)
+            if len(self._verified) > _VERIFIED_CACHE_SIZE:
+                self._verified.popitem(last=False)
+        return principal
+
+    def _decode(self, token: str) -> tuple[Principal, float, float]:
         try:
             claims = jwt.decode(
                 token,
@@ -298,7 +323,8 @@ class TokenVerifier:
             raise AuthError("malformed token") from exc
         except jwt.InvalidTokenError as exc:
             raise AuthError(f"invalid token: {exc}") from exc
-        return principal_from_claims(claims)
+        return (principal_from_claims(claims), float(claims["exp"]),
+                float(claims.get("nbf", 0)))
 
 
 def principal_from_claims(claims: Mapping[str, Any]) -> Principal:

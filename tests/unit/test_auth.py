@@ -19,6 +19,7 @@ import pytest
 from fastapi import Depends, FastAPI
 from fastapi.testclient import TestClient
 
+import slrt.auth
 from slrt.auth import (
     AuthError,
     DevTokenIssuer,
@@ -96,6 +97,27 @@ def test_expired_token_refused(key_dir: Path, verifier: TokenVerifier) -> None:
         key_dir, issuer=ISS, audience=AUD, clock=lambda: dt.datetime(2020, 1, 1, tzinfo=dt.UTC)
     )
     assert _refusal(verifier, past.issue(Role.MANAGER, "34")) == "token expired"
+
+
+def test_a_verified_token_is_cached_but_its_lifetime_still_counts(
+        issuer: DevTokenIssuer, verifier: TokenVerifier, monkeypatch: pytest.MonkeyPatch) -> None:
+    token = issuer.issue(Role.MANAGER, "34")
+    assert verifier.verify(token).role is Role.MANAGER
+    decoded = []
+    original = verifier._decode
+    monkeypatch.setattr(verifier, "_decode", lambda t: decoded.append(t) or original(t))
+    assert verifier.verify(token).role is Role.MANAGER
+    assert decoded == []  # the signature was not checked twice
+
+    # Past its expiry (and the leeway) the cached entry is not used: decoding says why.
+    exp = jwt.decode(token, options={"verify_signature": False})["exp"]
+    monkeypatch.setattr(slrt.auth.time, "time", lambda: exp + verifier.leeway_s + 1)
+
+    def expired(_token: str) -> Any:
+        raise AuthError("token expired")
+
+    monkeypatch.setattr(verifier, "_decode", expired)
+    assert _refusal(verifier, token) == "token expired"
 
 
 def test_wrong_audience_and_issuer(key_dir: Path, verifier: TokenVerifier) -> None:

@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import uuid
 from typing import Any
 
-from sqlalchemy import bindparam, func, select, update
+from sqlalchemy import Integer, bindparam, func, select, update
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from contracts import Sector
@@ -48,6 +51,18 @@ _NEWEST_BY_NIK = _newest_open_by(complaints.c.complainant_nik)
 _NEWEST_BY_KK = _newest_open_by(complaints.c.complainant_kk)
 
 
+@functools.cache
+def _reserve_statement(dialect: str) -> Any:
+    insert = pg_insert if dialect == "postgresql" else sqlite_insert
+    count = bindparam("count", type_=Integer)
+    stmt = insert(complaint_counters).values(regency_code=bindparam("regency_code"),
+                                             year=bindparam("year"), last_sequence=count)
+    return stmt.on_conflict_do_update(
+        index_elements=["regency_code", "year"],
+        set_={"last_sequence": complaint_counters.c.last_sequence + count},
+    ).returning(complaint_counters.c.last_sequence)
+
+
 class ComplaintRepository:
     def __init__(self, session: AsyncSession) -> None:
         self.session = session
@@ -55,13 +70,9 @@ class ComplaintRepository:
     async def reserve_sequences(self, regency_code: str, year: int, count: int) -> range:
         """`count` consecutive numbers of a per-regency, per-year counter, atomically (an upsert
         that returns the new last value), so concurrent requests never share a number."""
-        stmt = upsert_insert(self.session, complaint_counters).values(
-            regency_code=regency_code, year=year, last_sequence=count)
-        stmt = stmt.on_conflict_do_update(
-            index_elements=["regency_code", "year"],
-            set_={"last_sequence": complaint_counters.c.last_sequence + count},
-        ).returning(complaint_counters.c.last_sequence)
-        last = int((await self.session.execute(stmt)).scalar_one())
+        stmt = _reserve_statement(self.session.get_bind().dialect.name)
+        last = int((await self.session.execute(
+            stmt, {"regency_code": regency_code, "year": year, "count": count})).scalar_one())
         return range(last - count + 1, last + 1)
 
     # New complaints and their keys, timeline and audit rows are written at commit, together
