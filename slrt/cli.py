@@ -11,6 +11,9 @@ from typing import Annotated
 import typer
 from rich.console import Console
 
+from services.referral.entrypoints.cli import agency_app
+from services.registry.entrypoints.cli import registry_app
+
 from .services import DEFAULT_PORTS, SERVICE_NAMES, service
 
 app = typer.Typer(no_args_is_help=True, help="SLRT — Sistem Layanan dan Rujukan Terpadu")
@@ -176,6 +179,8 @@ def topics(
 
 dlq_app = typer.Typer(no_args_is_help=True, help="Dead letters: list them, replay them")
 app.add_typer(dlq_app, name="dlq")
+app.add_typer(registry_app, name="registry")
+app.add_typer(agency_app, name="agency")
 
 
 @dlq_app.command("list")

@@ -1,9 +1,17 @@
-"""Registry's own tables. The only database in SLRT that stores NIK in clear."""
+"""Registry's own tables. The only database in SLRT that stores NIK in clear.
+
+Lookups the registry must answer fast, and the index behind each: NIK (`ix_members_nik`), KK
+(`ix_households_kk_number` for the head's card, `ix_members_kk_number` for every card), name in
+a village (`ix_members_village_name` on the village code copied onto members), nearest
+households (`ix_households_location`: a latitude range scan, longitude filtered, then exact
+distances on the few rows left; works the same on SQLite and PostgreSQL).
+"""
 
 from __future__ import annotations
 
 from sqlalchemy import (
     JSON,
+    BigInteger,
     Boolean,
     Column,
     Date,
@@ -15,6 +23,7 @@ from sqlalchemy import (
     String,
     Table,
     Text,
+    false,
 )
 
 from slrt.outbox import plumbing_tables
@@ -22,18 +31,32 @@ from slrt.sqltypes import UtcDateTime
 
 metadata = MetaData()
 outbox, inbox, service_meta = plumbing_tables(metadata)
+# SQLite only auto-increments an INTEGER PRIMARY KEY; PostgreSQL gets a 64-bit key.
+_BigId = BigInteger().with_variant(Integer(), "sqlite")
+_false = false()
 
 households = Table(
     "households",
     metadata,
     Column("household_id", String(36), primary_key=True),
-    Column("kk_number", String(16), index=True),
+    Column("kk_number", String(16), index=True),  # the head's family card
     Column("village_code", String(10), nullable=False, index=True),
     Column("address", Text, nullable=False),
+    Column("latitude", Float),
+    Column("longitude", Float),
+    Column("floor", String(20)),
+    Column("wall", String(20)),
+    Column("roof", String(20)),
+    Column("water_source", String(20)),
+    Column("sanitation", String(20)),
+    Column("electricity", String(20)),
     Column("welfare_decile", Integer, nullable=False),
+    Column("registry_status", String(12), nullable=False, server_default="active"),
     Column("source", String(40), nullable=False),
+    Column("version", Integer, nullable=False, server_default="1"),
     Column("updated_at", UtcDateTime, nullable=False),
 )
+Index("ix_households_location", households.c.latitude, households.c.longitude)
 
 members = Table(
     "members",
@@ -51,7 +74,17 @@ members = Table(
     Column("disability", Boolean, nullable=False),
     Column("chronic_illness", Boolean, nullable=False),
     Column("deceased", Boolean, nullable=False),
+    Column("kk_number", String(16), index=True),
+    Column("no_nik", Boolean, nullable=False, server_default=_false),
+    Column("marital_status", String(12)),
+    Column("pregnant", Boolean, nullable=False, server_default=_false),
+    Column("school_level", String(20)),
+    Column("occupation", String(30)),
+    # A copy of the household's village, so that a name is looked up within a village by one
+    # index; the repository and the import keep it equal to the household's.
+    Column("village_code", String(10), nullable=False),
 )
+Index("ix_members_village_name", members.c.village_code, members.c.name_normalized)
 
 participations = Table(
     "participations",
@@ -59,6 +92,57 @@ participations = Table(
     Column("household_id", String(36), ForeignKey("households.household_id"), primary_key=True),
     Column("program", String(20), primary_key=True),
     Column("status", String(10), nullable=False),
+    Column("since", Date),
+    Column("until", Date),
+)
+
+#: Every change of registry data: who, when, why, and what (one row per changed field; one row
+#: with `field` NULL for a record created or removed, its summary in `new` or `old`).
+changes = Table(
+    "changes",
+    metadata,
+    Column("id", _BigId, primary_key=True, autoincrement=True),
+    Column("household_id", String(36), nullable=False),
+    Column("entity", String(20), nullable=False),  # household, member, participation
+    Column("entity_id", String(36), nullable=False),  # member id, program code, household id
+    Column("field", String(40)),
+    Column("old", JSON),
+    Column("new", JSON),
+    Column("changed_at", UtcDateTime, nullable=False),
+    Column("actor", String(100), nullable=False),
+    Column("reason", Text, nullable=False),
+    Column("context", String(80)),  # e.g. import:<run id>, proposal:<id>
+)
+Index("ix_changes_household", changes.c.household_id, changes.c.id)
+
+#: One bulk import of one file (by content hash): where it got to, so a re-run continues.
+import_runs = Table(
+    "import_runs",
+    metadata,
+    Column("run_id", String(36), primary_key=True),
+    Column("file_sha256", String(64), nullable=False, index=True),
+    Column("file_name", Text, nullable=False),
+    Column("status", String(12), nullable=False),  # running, finished
+    Column("next_row", Integer, nullable=False),  # first row not yet committed
+    Column("rows_read", Integer, nullable=False),
+    Column("accepted", Integer, nullable=False),
+    Column("rejected", Integer, nullable=False),
+    Column("actor", String(100), nullable=False),
+    Column("started_at", UtcDateTime, nullable=False),
+    Column("updated_at", UtcDateTime, nullable=False),
+    Column("finished_at", UtcDateTime),
+    # Index and foreign key definitions dropped for a bulk load and still to be rebuilt.
+    Column("deferred_ddl", JSON),
+)
+
+#: Rows an import refused, with every reason; the report is written from here.
+import_rejections = Table(
+    "import_rejections",
+    metadata,
+    Column("run_id", String(36), ForeignKey("import_runs.run_id"), primary_key=True),
+    Column("row_number", Integer, primary_key=True),
+    Column("problems", JSON, nullable=False),  # [{"field", "rule", "message"}]
+    Column("row_values", JSON, nullable=False),  # the row as read, for the report
 )
 
 assessments = Table(
@@ -73,5 +157,3 @@ assessments = Table(
     Column("needs", JSON, nullable=False),
     Column("assessed_at", UtcDateTime, nullable=False),
 )
-
-Index("ix_members_village_name", members.c.name_normalized)

@@ -1,1 +1,2 @@
-"""Pure domain of the registry service: households, needs rules, matching, demo data. No I/O."""
+"""Pure domain of the registry service: households, names, matching, duplicates, needs rules,
+usulan (data update proposals) and demo data. No I/O."""
