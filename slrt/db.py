@@ -25,7 +25,7 @@ from sqlalchemy.ext.asyncio import (
 
 from contracts import Contract
 
-from .outbox import OutboxWriter
+from .outbox import OutboxWriter, current_traceparent
 
 
 def upsert_insert(session: AsyncSession, table: Table) -> Any:
@@ -124,11 +124,13 @@ class UnitOfWork:
         self._on_commit = on_commit
         self._pending: list[dict[str, Any]] = []
         self._deferred: list[tuple[Table, list[dict[str, Any]]]] = []
+        self._traceparent: str | None = None
 
     async def __aenter__(self) -> Self:
         self.session = self._sessions()
         self._pending = []
         self._deferred = []
+        self._traceparent = None
         return self
 
     async def __aexit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,
@@ -140,7 +142,10 @@ class UnitOfWork:
 
     def publish(self, event: Contract, *, topic: str | None = None) -> None:
         """Queue an event for publication in this transaction (outbox pattern)."""
-        self._pending.append(self._outbox.row_for(event, topic=topic))
+        if self._traceparent is None:  # one change, one span: read it once (a batch has 500)
+            self._traceparent = current_traceparent()
+        self._pending.append(self._outbox.row_for(event, topic=topic,
+                                                  traceparent=self._traceparent))
 
     async def already_handled(self, event_id: str, topic: str) -> bool:
         """Mark an incoming event as handled in this transaction; True if it was handled before."""

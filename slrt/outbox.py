@@ -85,11 +85,13 @@ class OutboxWriter:
         self.source = source
         self.clock = clock
 
-    def row_for(self, event: Contract, *, topic: str | None = None) -> dict[str, Any]:
+    def row_for(self, event: Contract, *, topic: str | None = None,
+                traceparent: str | None = None) -> dict[str, Any]:
+        """`traceparent`: of the change that emits the event (default: the active span's)."""
         now = self.clock()
         event_id = uuid.uuid4()
         headers = headers_for(event, source=self.source, event_id=event_id, time=now,
-                              traceparent=current_traceparent())
+                              traceparent=traceparent or current_traceparent())
         return {
             "event_id": str(event_id),
             "topic": topic or event.topic,

@@ -158,6 +158,7 @@ async def _record(uow: UnitOfWork, repo: ComplaintRepository, accepted: list[_Ac
     rows, keys, timeline, audits = [], [], [], []
     for item in accepted:
         c, cid = item.complaint, item.complaint_id
+        cid_text = str(cid)
         result = results[item.index]
         assert result is not None
         links = index.links(c.category, c.complainant.nik, c.complainant.kk_number)
@@ -170,15 +171,15 @@ async def _record(uow: UnitOfWork, repo: ComplaintRepository, accepted: list[_Ac
         rows.append(_row(c, cid, numbers[cid], status, links, principal, now))
         if item.submission.key:
             keys.append({"key": item.submission.key, "request_hash": item.submission.request_hash,
-                         "complaint_id": str(cid), "created_at": now})
-        timeline.append({"complaint_id": str(cid), "at": now, "kind": "registered",
+                         "complaint_id": cid_text, "created_at": now})
+        timeline.append({"complaint_id": cid_text, "at": now, "kind": "registered",
                          "detail": {"by": principal.subject, "channel": str(c.channel),
                                     "possible_duplicate_of": [str(x) for x in links]}})
         if c.desk_resolution:
-            timeline.append({"complaint_id": str(cid), "at": now, "kind": "closed_at_desk",
+            timeline.append({"complaint_id": cid_text, "at": now, "kind": "closed_at_desk",
                              "detail": {"by": principal.subject}})
         audits.append({"at": now, "subject": principal.subject, "role": str(principal.role),
-                       "action": "create", "complaint_id": str(cid)})
+                       "action": "create", "complaint_id": cid_text})
         uow.publish(_event(c, cid, numbers[cid], links, principal, now))
     for result in results:  # in-batch replays learn the number of the item they repeat
         if result is not None and result.outcome == Outcome.REPLAYED and result.number is None:
