@@ -62,6 +62,15 @@ async def test_client_ref_in_the_body_works_like_the_header(any_desk: Desk) -> N
     assert again.status_code == 200 and again.json()["id"] == first.json()["id"]
 
 
+async def test_concurrent_submissions_get_distinct_numbers(any_desk: Desk) -> None:
+    answers = await asyncio.gather(*(any_desk.client.post("/v1/complaints", json=COMPLAINT,
+                                                           headers=any_desk.auth())
+                                     for _ in range(8)))
+    assert [r.status_code for r in answers] == [201] * 8
+    sequences = sorted(int(r.json()["number"].rsplit("-", 1)[-1]) for r in answers)
+    assert sequences == list(range(sequences[0], sequences[0] + 8))
+
+
 async def test_two_racing_requests_with_one_key_make_one_complaint(any_desk: Desk) -> None:
     headers = {**any_desk.auth(), "Idempotency-Key": "race-1"}
     answers = await asyncio.gather(*(any_desk.client.post("/v1/complaints", json=COMPLAINT,
