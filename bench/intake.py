@@ -120,8 +120,10 @@ async def generate_load(cfg: dict[str, Any]) -> dict[str, Any]:
         async def post(i: int, t0: float) -> None:
             body = single_body(i, f"{tag}-{i}", cfg["nik_mode"])
             try:
-                code: int | str = (await client.post(PATH_SINGLE, json=body)).status_code
-            except httpx.HTTPError as exc:
+                # One bound for the whole request, waiting for a pooled connection included.
+                async with asyncio.timeout(REQUEST_TIMEOUT_S):
+                    code: int | str = (await client.post(PATH_SINGLE, json=body)).status_code
+            except (httpx.HTTPError, TimeoutError) as exc:
                 code = type(exc).__name__
             samples.append((t0, time.perf_counter(), code))
 
@@ -132,11 +134,19 @@ async def generate_load(cfg: dict[str, Any]) -> dict[str, Any]:
                 n += 1
 
         async def scheduler() -> None:
-            tasks, n = [], 0
+            tasks: set[asyncio.Task[None]] = set()
+            n = 0
             while (t0 := t_start + n / rate) < t_end:
                 if (delay := t0 - time.perf_counter()) > 0:
                     await asyncio.sleep(delay)
-                tasks.append(asyncio.create_task(post(n, t0)))
+                if len(tasks) >= 2 * connections:
+                    # The server is this far behind: the request is not sent (counted as an
+                    # error), so an overloaded run ends instead of piling up timeouts.
+                    samples.append((t0, t0, "not sent: server too far behind"))
+                else:
+                    task = asyncio.create_task(post(n, t0))
+                    tasks.add(task)
+                    task.add_done_callback(tasks.discard)
                 n += 1
             await asyncio.gather(*tasks)
 
@@ -146,7 +156,8 @@ async def generate_load(cfg: dict[str, Any]) -> dict[str, Any]:
         else:
             await asyncio.gather(*(worker(w) for w in range(concurrency)))
         cpu_s = time.process_time() - cpu0
-    measured = [(t0, t1) for t0, t1, _ in samples if t0 >= t_warm]
+    measured = [(t0, t1) for t0, t1, code in samples
+                if t0 >= t_warm and not str(code).startswith("not sent")]
     window = max((t1 for _, t1 in measured), default=t_warm) - t_warm
     errors = Counter(str(code) for _, _, code in samples
                      if not (isinstance(code, int) and 200 <= code < 300))
@@ -252,7 +263,7 @@ def run_load(server: Server, token: str, tag: str, args: argparse.Namespace,
     cpu0 = server.cpu_s()
     done = subprocess.run([sys.executable, str(Path(__file__).resolve()), "--load-worker"],
                           input=json.dumps(cfg).encode(), capture_output=True, cwd=REPO_ROOT,
-                          timeout=WARMUP_S + args.seconds + 60, check=False)
+                          timeout=WARMUP_S + args.seconds + REQUEST_TIMEOUT_S + 60, check=False)
     cpu1 = server.cpu_s()
     if done.returncode != 0:
         raise RuntimeError(f"load generator failed ({done.returncode}):\n"

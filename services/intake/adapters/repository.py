@@ -7,7 +7,7 @@ import uuid
 from typing import Any
 
 from sqlalchemy import Integer, String, bindparam, func, select, text, update
-from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from contracts import Sector
 from slrt.db import UnitOfWork, upsert_insert
@@ -67,18 +67,13 @@ class ComplaintRepository:
         """`count` consecutive numbers of a per-regency, per-year counter, atomically (an upsert
         that returns the new last value), so concurrent requests never share a number.
 
-        On PostgreSQL the upsert commits on its own connection: inside the submission's
-        transaction it would hold the regency's counter row until that commit, and under load
-        every submission of the regency queued behind it. The price: a submission that fails
-        after this point leaves a gap in the numbers (numbers are unique, not gapless)."""
+        The counter row stays locked until the submission commits, so submissions of one
+        regency commit one after the other; taking the numbers in a separate autocommit
+        statement would need a second pooled connection per request, and a full pool then
+        deadlocks (tried: under load every request held one connection and waited for another).
+        """
         params = {"regency_code": regency_code, "year": year, "count": count}
-        engine = self.session.bind
-        if isinstance(engine, AsyncEngine) and engine.dialect.name == "postgresql":
-            async with engine.connect() as conn:
-                autocommit = await conn.execution_options(isolation_level="AUTOCOMMIT")
-                last = int((await autocommit.execute(_RESERVE_SEQUENCES, params)).scalar_one())
-        else:  # SQLite: one writer and one connection per process anyway
-            last = int((await self.session.execute(_RESERVE_SEQUENCES, params)).scalar_one())
+        last = int((await self.session.execute(_RESERVE_SEQUENCES, params)).scalar_one())
         return range(last - count + 1, last + 1)
 
     # New complaints and their keys, timeline and audit rows are written at commit, together
