@@ -9,8 +9,11 @@ from pydantic import Field
 
 from .base import Contract, Part, personal
 from .vocabulary import (
+    AgencyAction,
+    CaseOutcome,
     Channel,
     ComplaintKind,
+    EscalationLevel,
     MatchMethod,
     ReferralStatus,
     Relation,
@@ -207,6 +210,18 @@ class ReferralStatusChangedV1(Contract):
     changed_at: dt.datetime
     changed_by: str
     note: str | None = personal("Officer's note; may name people", default=None)
+    # Added in v1 as optional fields (older consumers ignore them):
+    version: int | None = Field(None, ge=1, description="The referral's version after the change")
+    change_id: uuid.UUID | None = Field(None, description="Id of the change (replays keep it)")
+    accept_due_at: dt.datetime | None = Field(
+        None, description="Acceptance due time after the change (moves after a pause)")
+    resolve_due_at: dt.datetime | None = Field(
+        None, description="Resolution due time after the change (moves after a pause)")
+    answer_due_at: dt.datetime | None = Field(
+        None, description="While returned: when the back office must have answered")
+    withdrawn: bool = Field(
+        False, description="Ended by the back office (complaint withdrawn, agency replaced, "
+                           "case merged), not by the agency")
 
     def key(self) -> str:
         return str(self.case_id)
@@ -256,6 +271,132 @@ class ReminderSentV1(Contract):
         return str(self.case_id)
 
 
+class AgencyResponseV1(Contract):
+    """An agency's answer about one of its referrals, on the one topic all agencies answer on.
+
+    The referral service checks that the referral exists and belongs to `agency_id`; an answer
+    that fails the check, or that the referral's status does not allow, goes to the topic's
+    dead-letter topic with the reason and changes nothing.
+    """
+
+    topic = "slrt.agency.responses.v1"
+    event_type = f"{_PREFIX}.agency.response.v1"
+
+    referral_id: uuid.UUID
+    agency_id: str = Field(description="The answering agency, e.g. dinkes-3402")
+    action: AgencyAction
+    note: str | None = personal(
+        "Officer's note; required to reject (why) and to return (what is missing)", default=None)
+    responded_at: dt.datetime
+    officer: str = Field(description="User id of the officer who answered (not a name)")
+    response_id: uuid.UUID | None = Field(
+        None, description="Idempotency key: the same answer sent again under this id changes "
+                          "nothing")
+
+    def key(self) -> str:
+        return str(self.referral_id)
+
+
+class ReferralEscalatedV1(Contract):
+    """An overdue or stuck referral was escalated to a manager; it keeps its status."""
+
+    topic = "slrt.referral.escalated.v1"
+    event_type = f"{_PREFIX}.referral.escalated.v1"
+
+    referral_id: uuid.UUID
+    case_id: uuid.UUID
+    complaint_id: uuid.UUID
+    agency_id: str
+    level: EscalationLevel
+    status: ReferralStatus = Field(description="Where the referral stood when escalated")
+    escalated_at: dt.datetime
+    escalated_by: str
+    note: str | None = personal("Why it was escalated", default=None)
+
+    def key(self) -> str:
+        return str(self.case_id)
+
+
+class CaseClosedV1(Contract):
+    """A case ended: its referrals ended and the complainant was informed, it was handled at the
+    Puskesos, the complaint was withdrawn, or it was merged into another case."""
+
+    topic = "slrt.case.closed.v1"
+    event_type = f"{_PREFIX}.case.closed.v1"
+
+    case_id: uuid.UUID
+    complaint_id: uuid.UUID
+    complaint_number: str
+    village_code: str = Field(pattern=r"^\d{10}$")
+    outcome: CaseOutcome
+    closed_at: dt.datetime
+    closed_by: str
+    merged_into: uuid.UUID | None = Field(None, description="For `merged`: the surviving case")
+    note: str | None = personal("How it ended, as recorded by the back office", default=None)
+
+    def key(self) -> str:
+        return str(self.case_id)
+
+
+class CaseReopenedV1(Contract):
+    """A closed case was reopened (new referrals may follow)."""
+
+    topic = "slrt.case.reopened.v1"
+    event_type = f"{_PREFIX}.case.reopened.v1"
+
+    case_id: uuid.UUID
+    complaint_id: uuid.UUID
+    reopened_at: dt.datetime
+    reopened_by: str
+    note: str | None = personal("Why it was reopened", default=None)
+
+    def key(self) -> str:
+        return str(self.case_id)
+
+
+class HouseholdUpdatedV1(Contract):
+    """A registry household changed through an applied usulan (data update proposal).
+
+    Data minimisation: the household id, its new version, the names of the changed fields and
+    the village, never their values; a consumer that needs values asks the registry API.
+    """
+
+    topic = "slrt.household.updated.v1"
+    event_type = f"{_PREFIX}.household.updated.v1"
+
+    household_id: uuid.UUID
+    version: int = Field(ge=1, description="The household's version after the change")
+    village_code: str = Field(pattern=r"^\d{10}$", description="Where it lives now")
+    changed_fields: list[str] = Field(
+        description="Names of changed fields as entity.field, e.g. member.deceased (no values)")
+    proposal_id: uuid.UUID = Field(description="The usulan that was applied")
+    kind: str = Field(description="Kind of usulan, e.g. mark_deceased, new_household")
+    updated_at: dt.datetime
+    updated_by: str = Field(description="User id of who applied it (not a name)")
+
+    def key(self) -> str:
+        return str(self.household_id)
+
+
+class HouseholdAssessedV1(Contract):
+    """Needs of a household assessed again after its data changed (not about a complaint):
+    programs and services it qualifies for but does not receive, each with its rule."""
+
+    topic = "slrt.household.assessed.v1"
+    event_type = f"{_PREFIX}.household.assessed.v1"
+
+    household_id: uuid.UUID
+    version: int = Field(ge=1, description="The household version the needs were found on")
+    village_code: str = Field(pattern=r"^\d{10}$")
+    welfare_decile: int = Field(ge=1, le=10)
+    rules_version: str
+    needs: list[Need]
+    assessed_at: dt.datetime
+
+    def key(self) -> str:
+        return str(self.household_id)
+
+
 #: Every event contract, for schema export and the drift tests.
 ALL_CONTRACTS: tuple[type[Contract], ...] = (
     ComplaintRegisteredV1,
@@ -268,4 +409,10 @@ ALL_CONTRACTS: tuple[type[Contract], ...] = (
     ReferralStatusChangedV1,
     AgencyReferralV1,
     ReminderSentV1,
+    AgencyResponseV1,
+    ReferralEscalatedV1,
+    CaseClosedV1,
+    CaseReopenedV1,
+    HouseholdUpdatedV1,
+    HouseholdAssessedV1,
 )

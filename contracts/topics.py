@@ -6,12 +6,18 @@ import re
 
 from .events import (
     AgencyReferralV1,
+    AgencyResponseV1,
+    CaseClosedV1,
+    CaseReopenedV1,
     ComplaintAssessedV1,
     ComplaintClosedAtDeskV1,
     ComplaintInformationAddedV1,
     ComplaintRegisteredV1,
     ComplaintWithdrawnV1,
+    HouseholdAssessedV1,
+    HouseholdUpdatedV1,
     ReferralCreatedV1,
+    ReferralEscalatedV1,
     ReferralStatusChangedV1,
     ReminderSentV1,
     SatisfactionRecordedV1,
@@ -31,6 +37,12 @@ CORE_TOPICS: dict[str, int] = {
     ComplaintInformationAddedV1.topic: DEFAULT_PARTITIONS,
     ComplaintWithdrawnV1.topic: DEFAULT_PARTITIONS,
     SatisfactionRecordedV1.topic: DEFAULT_PARTITIONS,
+    AgencyResponseV1.topic: DEFAULT_PARTITIONS,
+    ReferralEscalatedV1.topic: DEFAULT_PARTITIONS,
+    CaseClosedV1.topic: DEFAULT_PARTITIONS,
+    CaseReopenedV1.topic: DEFAULT_PARTITIONS,
+    HouseholdUpdatedV1.topic: DEFAULT_PARTITIONS,
+    HouseholdAssessedV1.topic: DEFAULT_PARTITIONS,
 }
 
 

@@ -71,3 +71,27 @@ class MatchMethod(StrEnum):
     KK = "kk"
     NAME_BIRTH_VILLAGE = "name_birth_village"
     NONE = "none"
+
+
+class AgencyAction(StrEnum):
+    """What an agency answers about one referral (`AgencyResponseV1`)."""
+
+    ACCEPT = "accept"
+    PROGRESS = "progress"  # work has started (in_progress)
+    RESOLVE = "resolve"
+    REJECT = "reject"  # not this agency's to act on; a note says why
+    RETURN = "return"  # more information is needed; the note asks for it
+
+
+class CaseOutcome(StrEnum):
+    """How a case ended (`CaseClosedV1`)."""
+
+    REFERRALS_ENDED = "referrals_ended"  # every referral ended and the complainant was informed
+    HANDLED_AT_PUSKESOS = "handled_at_puskesos"
+    WITHDRAWN = "withdrawn"  # the complainant withdrew the complaint
+    MERGED = "merged"  # a duplicate: merged into another case
+
+
+class EscalationLevel(StrEnum):
+    DISTRICT = "district"  # the district (kabupaten/kota) manager
+    PROVINCE = "province"

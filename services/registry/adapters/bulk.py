@@ -17,6 +17,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from ..domain.history import Change, ChangeContext
 from ..domain.records import HOUSEHOLD_RECORD, MEMBER_RECORD, PARTICIPATION_RECORD
+from .name_keys import pg_replace_keys
 from .store import change_rows, write_records
 from .tables import import_rejections
 
@@ -109,6 +110,7 @@ class PostgresBulkWriter:
             await driver.copy_records_to_table("stage_members", records=batch.members,
                                                columns=MEMBER_RECORD)
             await driver.execute(_UPSERT_MEMBERS)
+            await pg_replace_keys(driver, batch.members)
         if batch.programs:
             await driver.copy_records_to_table("stage_participations", records=batch.programs,
                                                columns=PARTICIPATION_RECORD)

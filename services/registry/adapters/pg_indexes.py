@@ -17,6 +17,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from .tables import import_runs
 
+# name_keys keeps its indexes: the import replaces keys by member id while it loads.
 TABLES: Final[tuple[str, ...]] = ("households", "members", "participations", "changes")
 
 # Indexes that back no constraint (primary keys and unique constraints stay), then foreign

@@ -5,10 +5,10 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import uuid
-from collections.abc import Iterable
-from typing import Any
+from collections.abc import Iterable, Sequence
+from typing import Any, Final
 
-from sqlalchemy import func, select
+from sqlalchemy import delete, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from ..domain.geo import bounding_box, distance_km
@@ -22,8 +22,14 @@ from ..domain.history import (
 )
 from ..domain.matching import normalize_name
 from ..domain.model import Household, Housing, Member, Participation
+from ..domain.proposals import VersionConflict
+from .name_keys import delete_keys, member_keys
+from .regions import in_region
 from .store import stored_records, write_records
-from .tables import assessments, households, members, participations
+from .tables import assessments, households, members, name_keys, participations
+
+#: Households a name can bring into matching at most (a common name in a big village).
+CANDIDATE_LIMIT: Final[int] = 50
 
 
 class HouseholdRepository:
@@ -32,7 +38,8 @@ class HouseholdRepository:
 
     async def candidates(self, nik: str | None, kk_number: str | None, name: str | None,
                          village_code: str) -> list[Household]:
-        """The few households a complainant could belong to (by NIK, KK or name in village)."""
+        """The few households a complainant could belong to: by NIK, by KK, and by any name
+        search key in the village (so that a misspelt name still meets its household)."""
         ids: set[str] = set()
         if nik:
             ids.update((await self.session.execute(
@@ -41,12 +48,12 @@ class HouseholdRepository:
             ids.update((await self.session.execute(
                 select(households.c.household_id).where(households.c.kk_number == kk_number)
             )).scalars())
-        if name:
+        if name and (keys := member_keys(name)):
             ids.update((await self.session.execute(
-                select(members.c.household_id)
-                .where(members.c.village_code == village_code,  # ix_members_village_name
-                       members.c.name_normalized == normalize_name(name))
-                .limit(20))).scalars())
+                select(name_keys.c.household_id).distinct()
+                .where(name_keys.c.key.in_(keys),  # the primary key: key, village, member
+                       name_keys.c.village_code == village_code)
+                .limit(CANDIDATE_LIMIT))).scalars())
         return await self.load_many(ids)
 
     async def load_many(self, ids: Iterable[str]) -> list[Household]:
@@ -62,6 +69,14 @@ class HouseholdRepository:
         p_rows = (await self.session.execute(
             select(participations).where(participations.c.household_id.in_(ids))
             .order_by(participations.c.program))).mappings().all()
+        # Grouped once: a batch of a thousand households must not scan every member per one.
+        people: dict[str, list[Member]] = {}
+        for m in m_rows:
+            people.setdefault(m["household_id"], []).append(_member(m))
+        programs: dict[str, list[Participation]] = {}
+        for p in p_rows:
+            programs.setdefault(p["household_id"], []).append(
+                Participation(p["program"], p["status"], p["since"], p["until"]))
         result = []
         for h in h_rows:
             hid = h["household_id"]
@@ -69,9 +84,7 @@ class HouseholdRepository:
                 household_id=uuid.UUID(hid), kk_number=h["kk_number"],
                 village_code=h["village_code"], address=h["address"],
                 welfare_decile=h["welfare_decile"],
-                members=[_member(m) for m in m_rows if m["household_id"] == hid],
-                programs=[Participation(p["program"], p["status"], p["since"], p["until"])
-                          for p in p_rows if p["household_id"] == hid],
+                members=people.get(hid, []), programs=programs.get(hid, []),
                 latitude=h["latitude"], longitude=h["longitude"],
                 housing=Housing(h["floor"], h["wall"], h["roof"], h["water_source"],
                                 h["sanitation"], h["electricity"]),
@@ -79,9 +92,19 @@ class HouseholdRepository:
                 version=h["version"]))
         return result
 
-    async def save(self, household: Household, ctx: ChangeContext) -> list[Change]:
-        """Write a household as it is now (members and programs included; none removed), with
-        one history row per change. Returns the changes (none: nothing was written)."""
+    async def save(self, household: Household, ctx: ChangeContext, *,
+                   expected_version: int | None = None,
+                   removed: Sequence[Change] = ()) -> list[Change]:
+        """Write a household as it is now (members and programs included), with one history
+        row per change. Returns the changes (none: nothing was written).
+
+        `expected_version`: the version the change was decided on; another one stored is a
+        `VersionConflict` (optimistic concurrency). `removed`: member removals (entity member,
+        entity id = member id), which a write of what is there cannot show.
+        """
+        hid = str(household.household_id)
+        if expected_version is not None:
+            await self._claim(hid, expected_version)
         record = household_record(household)
         member_rows = [member_record(m, household, normalize_name(m.name))
                        for m in household.members]
@@ -91,10 +114,35 @@ class HouseholdRepository:
         found, household_changed, member_writes, program_writes = household_changes(
             record, member_rows, program_rows, old_h.get(record[0]), old_m,
             old_p.get(record[0], {}))
+        if removed:
+            gone = [c.entity_id for c in removed]
+            await self.session.execute(delete(members).where(
+                members.c.household_id == hid, members.c.member_id.in_(gone)))
+            await delete_keys(self.session, gone)
+            found = [*found, *removed]
         # A household row is written with any change, so its version counts them all.
         await write_records(self.session, [record] if found else [], member_writes,
                             program_writes, found, ctx)
         return found
+
+    async def _claim(self, household_id: str, expected: int) -> None:
+        """Lock the household row if it still has the expected version, else conflict.
+
+        The no-op update takes the row lock (PostgreSQL) or the write lock (SQLite) before
+        anything is read, so a concurrent writer waits and then sees the new version.
+        """
+        result = await self.session.execute(
+            update(households).where(households.c.household_id == household_id,
+                                     households.c.version == expected)
+            .values(version=households.c.version))
+        if result.rowcount != 1:  # type: ignore[attr-defined]
+            current = (await self.session.execute(select(households.c.version).where(
+                households.c.household_id == household_id))).scalar_one_or_none()
+            raise VersionConflict(expected, current)
+
+    async def version(self, household_id: uuid.UUID) -> int | None:
+        return (await self.session.execute(select(households.c.version).where(
+            households.c.household_id == str(household_id)))).scalar_one_or_none()
 
     async def add(self, household: Household, source: str, at: dt.datetime,
                   actor: str = "system") -> None:
@@ -104,15 +152,18 @@ class HouseholdRepository:
         await self.save(household, ChangeContext(actor, at, f"loaded from {source}", source))
 
     async def nearest(self, latitude: float, longitude: float, *, limit: int = 10,
-                      radius_km: float = 2.0) -> list[tuple[str, float]]:
+                      radius_km: float = 2.0, region: str = "") -> list[tuple[str, float]]:
         """Up to `limit` households within `radius_km` of a point, nearest first, as
         (household id, km). A bounding box on the indexed coordinates picks the candidates
         (the same on SQLite and PostgreSQL), exact distances order them."""
         box = bounding_box(latitude, longitude, radius_km)
-        rows = (await self.session.execute(
-            select(households.c.household_id, households.c.latitude, households.c.longitude)
-            .where(households.c.latitude.between(box[0], box[1]),
-                   households.c.longitude.between(box[2], box[3])))).all()
+        query = (select(households.c.household_id, households.c.latitude,
+                        households.c.longitude)
+                 .where(households.c.latitude.between(box[0], box[1]),
+                        households.c.longitude.between(box[2], box[3])))
+        if region:  # the caller's scope, before the limit: never fewer results than exist
+            query = query.where(*in_region(households.c.village_code, region))
+        rows = (await self.session.execute(query)).all()
         found = sorted((distance_km(latitude, longitude, lat, lon), hid)
                        for hid, lat, lon in rows)
         return [(hid, round(km, 3)) for km, hid in found if km <= radius_km][:limit]

@@ -17,6 +17,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 
 from ..domain.history import Change, ChangeContext
 from ..domain.records import HOUSEHOLD_RECORD, MEMBER_RECORD, PARTICIPATION_RECORD
+from .name_keys import replace_keys
 from .tables import changes, households, members, participations
 
 Records = dict[str, tuple[Any, ...]]
@@ -112,6 +113,7 @@ async def write_records(
             set_={name: stmt.excluded[name] for name in MEMBER_RECORD[1:]})
         await conn.execute(stmt, [dict(zip(MEMBER_RECORD, r, strict=True))
                                   for r in member_rows])
+        await replace_keys(conn, member_rows)
     if program_rows:
         stmt = _insert(conn, participations)
         stmt = stmt.on_conflict_do_update(

@@ -157,3 +157,63 @@ assessments = Table(
     Column("needs", JSON, nullable=False),
     Column("assessed_at", UtcDateTime, nullable=False),
 )
+
+#: Blocking keys of member names (`names.name_keys`: one consonant skeleton per token plus the
+#: joined name), so that a typo-tolerant name search reads a few index entries instead of every
+#: member of a village or district. Ordered key first: one range per key serves a village
+#: (equal code) and a district (code prefix) alike. Written with every member write.
+name_keys = Table(
+    "name_keys",
+    metadata,
+    Column("key", String(40), primary_key=True),
+    Column("village_code", String(10), primary_key=True),
+    Column("member_id", String(36), primary_key=True),
+    Column("household_id", String(36), nullable=False),
+)
+Index("ix_name_keys_member", name_keys.c.member_id)
+
+#: Data update proposals (usulan) and their verivali: who and when per step, the household
+#: version each was based on, and the details as JSON (`domain/proposal_codec.py`).
+proposals = Table(
+    "proposals",
+    metadata,
+    Column("proposal_id", String(36), primary_key=True),
+    Column("kind", String(20), nullable=False),
+    Column("state", String(12), nullable=False),
+    Column("village_code", String(10), nullable=False, index=True),
+    Column("household_id", String(36), index=True),
+    Column("base_version", Integer),
+    Column("details", JSON, nullable=False),
+    Column("history", JSON, nullable=False),  # [{action, state, subject, role, at, note}]
+    # One usulan per complaint: a complaint event seen twice makes it once.
+    Column("source_complaint_id", String(36), unique=True),
+    Column("rejection_reason", Text),
+    Column("proposed_by", String(100), nullable=False),
+    Column("proposed_at", UtcDateTime, nullable=False),
+    Column("verified_by", String(100)),
+    Column("verified_at", UtcDateTime),
+    Column("approved_by", String(100)),
+    Column("approved_at", UtcDateTime),
+    Column("applied_by", String(100)),
+    Column("applied_at", UtcDateTime),
+    Column("applied_version", Integer),  # the household version the apply produced
+    Column("rejected_by", String(100)),
+    Column("rejected_at", UtcDateTime),
+    # Row version: a step is written only over the state it was decided on.
+    Column("row_version", Integer, nullable=False, server_default="1"),
+    Column("updated_at", UtcDateTime, nullable=False),
+)
+
+#: Every read or change of personal data through the API: who, when, what kind of action and
+#: which household. Search values themselves (NIK, names) are personal and are not kept.
+audit_log = Table(
+    "audit_log",
+    metadata,
+    Column("id", _BigId, primary_key=True, autoincrement=True),
+    Column("at", UtcDateTime, nullable=False),
+    Column("subject", String(100), nullable=False),
+    Column("role", String(40), nullable=False),
+    Column("action", String(40), nullable=False),  # e.g. search:name, read, proposal:apply
+    Column("target", String(36)),  # household or proposal id; None for a search
+    Column("results", Integer),
+)

@@ -1,4 +1,5 @@
-"""Registry HTTP API: assessments and registry size (search comes with the registry issue)."""
+"""Registry HTTP API: assessments and registry size; search, profile and usulan routes are
+included from their own modules."""
 
 from __future__ import annotations
 
@@ -10,7 +11,11 @@ from fastapi import APIRouter, Depends, HTTPException, status
 from slrt.auth import PrincipalDep, Role, require_roles
 from slrt.runtime import RuntimeDep
 
+from ..adapters.proposal_store import ProposalStore
 from ..adapters.repository import HouseholdRepository
+from .api_duplicates import router as duplicates_router
+from .api_proposals import router as proposals_router
+from .api_search import router as search_router
 
 router = APIRouter(prefix="/v1", tags=["registry"])
 
@@ -29,14 +34,22 @@ async def get_assessment(complaint_id: uuid.UUID, principal: PrincipalDep,
         if found and found["household_id"]:
             loaded = await repo.load_many([found["household_id"]])
             household = loaded[0] if loaded else None
+        # The usulan a data-update or unmatched complaint made (registration), if any.
+        usulan = await ProposalStore(uow.session).by_complaint(complaint_id)
     if found is None or (household is not None
                          and not principal.can_see_region(household.village_code)):
         raise HTTPException(status.HTTP_404_NOT_FOUND,
                             detail=f"no assessment for complaint {complaint_id}")
-    return {**found, "rules": runtime.extras["rules"].version}
+    return {**found, "rules": runtime.extras["rules"].version,
+            "proposal_id": str(usulan.proposal.proposal_id) if usulan else None}
 
 
 @router.get("/registry/stats", dependencies=[Depends(require_roles(*_STAFF))])
 async def registry_stats(runtime: RuntimeDep) -> dict[str, Any]:
     async with runtime.uow() as uow:
         return {"households": await HouseholdRepository(uow.session).count()}
+
+
+router.include_router(search_router)
+router.include_router(proposals_router)
+router.include_router(duplicates_router)

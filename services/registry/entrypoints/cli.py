@@ -154,3 +154,68 @@ def import_(
                       f"{summary.report}[/yellow]")
     if json_out is not None:
         json_out.write_text(json.dumps(data, indent=2) + "\n", encoding="utf-8")
+
+
+@registry_app.command("gaps")
+def gaps(
+    region: Annotated[str, typer.Option(help="Kemendagri code: province, regency, kecamatan "
+                                             "or village")],
+    database_url: Annotated[str | None, typer.Option(
+        help="Registry database (default: SLRT_REGISTRY_DATABASE_URL)")] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="One JSON object per line")] = False,
+    batch: Annotated[int, typer.Option(min=1, help="Households read per batch")] = 1000,
+) -> None:
+    """List households eligible for a program they do not receive (exclusion errors), with the
+    rule ids and the facts that fired them."""
+    import datetime as dt
+    from zoneinfo import ZoneInfo
+
+    from sqlalchemy.ext.asyncio import AsyncSession
+
+    from slrt.db import make_engine
+
+    from ..domain.rules import load_rules
+    from ..service_layer.needs_batch import find_gaps
+    from ..settings import Settings
+
+    settings = Settings()
+    code = region.replace(".", "").strip()
+    if not code.isdigit():
+        raise typer.BadParameter("region must be a Kemendagri code (digits)")
+    rules = load_rules(settings.rules_file)
+    today = dt.datetime.now(ZoneInfo("Asia/Jakarta")).date()
+
+    async def run() -> tuple[int, int]:
+        engine = make_engine(database_url or settings.database_url)
+        households = needs = 0
+        try:
+            async with AsyncSession(engine) as session:
+                async for found in find_gaps(session, rules, code, today, batch):
+                    households += 1
+                    needs += len(found.gaps)
+                    h = found.household
+                    if as_json:
+                        print(json.dumps({
+                            "household_id": str(h.household_id),
+                            "village_code": h.village_code,
+                            "welfare_decile": h.welfare_decile,
+                            "gaps": [{"program": g.need.program, "need": g.need.code,
+                                      "rule_id": g.need.rule_id, "facts": g.facts,
+                                      "reason": g.need.reason} for g in found.gaps]}))
+                        continue
+                    for g in found.gaps:
+                        facts = ", ".join(f"{k}={v}" for k, v in g.facts.items())
+                        console.print(f"{h.household_id}  {h.village_code}  "
+                                      f"{g.need.program:<8} {g.need.rule_id:<22} {facts}",
+                                      highlight=False, soft_wrap=True)
+        finally:
+            await engine.dispose()
+        return households, needs
+
+    households, needs = asyncio.run(run())
+    message = (f"{households:,} household(s) under {code} with {needs:,} program gap(s) "
+               f"(rules {rules.version})")
+    if as_json:
+        typer.echo(message, err=True)
+    else:
+        console.print(message)
