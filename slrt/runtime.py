@@ -45,6 +45,8 @@ class ServiceDefinition:
     #: Loads service data into `runtime.extras` before subscriptions are made (e.g. policies).
     prepare: Callable[[Runtime], None] | None = None
     on_broker_ready: Sequence[Callable[[Runtime], Awaitable[None]]] = ()
+    #: Releases what `prepare` opened (after the relay and broker stopped).
+    on_shutdown: Callable[[Runtime], Awaitable[None]] | None = None
     title: str = "SLRT"
 
 
@@ -183,6 +185,8 @@ def create_app(definition: ServiceDefinition, settings: ServiceSettings,
             await runtime.relay.stop()
             await runtime.producer.stop()
             await runtime.broker.stop()
+            if definition.on_shutdown is not None:
+                await definition.on_shutdown(runtime)
             await runtime.engine.dispose()
             runtime.telemetry.shutdown()
 

@@ -6,12 +6,26 @@ from pathlib import Path
 
 from fastapi import FastAPI
 
-from slrt.runtime import ServiceDefinition, create_app
+from slrt.runtime import Runtime, ServiceDefinition, create_app
 
+from .adapters.numbering import NumberBlocks
 from .adapters.tables import metadata
 from .entrypoints.api import router
 from .entrypoints.handlers import subscriptions
 from .settings import Settings
+
+
+def _prepare(runtime: Runtime) -> None:
+    # PostgreSQL: complaint numbers from blocks reserved ahead (see adapters/numbering.py);
+    # SQLite has one writer, and numbers are taken inside the submission's transaction.
+    if runtime.engine.dialect.name == "postgresql":
+        runtime.extras["numbers"] = NumberBlocks(runtime.settings.database_url)
+
+
+async def _shutdown(runtime: Runtime) -> None:
+    if (numbers := runtime.extras.get("numbers")) is not None:
+        await numbers.close()
+
 
 DEFINITION = ServiceDefinition(
     name="intake",
@@ -19,6 +33,8 @@ DEFINITION = ServiceDefinition(
     migrations=Path(__file__).parent / "migrations",
     router=router,
     subscriptions=subscriptions,
+    prepare=_prepare,
+    on_shutdown=_shutdown,
     title="SLRT Intake",
 )
 

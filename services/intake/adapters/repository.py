@@ -49,7 +49,7 @@ _NEWEST_BY_KK = _newest_open_by(complaints.c.complainant_kk)
 
 # Plain SQL that PostgreSQL and SQLite both accept: SQLAlchemy never caches an
 # ON CONFLICT DO UPDATE construct, and compiling it was a visible share of every submission.
-_RESERVE_SEQUENCES = text(
+RESERVE_SEQUENCES = text(
     "INSERT INTO complaint_counters (regency_code, year, last_sequence) "
     "VALUES (:regency_code, :year, :count) "
     "ON CONFLICT (regency_code, year) "
@@ -68,12 +68,11 @@ class ComplaintRepository:
         that returns the new last value), so concurrent requests never share a number.
 
         The counter row stays locked until the submission commits, so submissions of one
-        regency commit one after the other; taking the numbers in a separate autocommit
-        statement would need a second pooled connection per request, and a full pool then
-        deadlocks (tried: under load every request held one connection and waited for another).
+        regency commit one after the other: the SQLite path (one writer anyway). PostgreSQL
+        takes numbers from `adapters.numbering.NumberBlocks` instead.
         """
         params = {"regency_code": regency_code, "year": year, "count": count}
-        last = int((await self.session.execute(_RESERVE_SEQUENCES, params)).scalar_one())
+        last = int((await self.session.execute(RESERVE_SEQUENCES, params)).scalar_one())
         return range(last - count + 1, last + 1)
 
     # New complaints and their keys, timeline and audit rows are written at commit, together

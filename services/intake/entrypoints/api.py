@@ -59,15 +59,17 @@ async def _register(runtime: Runtime, principal: Principal, submissions: list[Su
                     *, keys_expected_new: bool = False) -> list[ItemResult]:
     """`keys_expected_new`: skip looking the idempotency keys up first (a desk submission's key
     is nearly always new); a known key then fails the insert, and the second try looks it up."""
+    numbers = runtime.extras.get("numbers")
+    take = numbers.take if numbers is not None else None
     try:
         async with runtime.uow() as uow:
             return await register(uow, submissions, principal, runtime.clock(),
-                                  look_up_keys=not keys_expected_new)
+                                  look_up_keys=not keys_expected_new, numbers=take)
     except IntegrityError:
         # The key was known after all, or two requests raced on it: the second try finds the
         # winner's record.
         async with runtime.uow() as uow:
-            return await register(uow, submissions, principal, runtime.clock())
+            return await register(uow, submissions, principal, runtime.clock(), numbers=take)
 
 
 @router.post("/complaints", status_code=status.HTTP_201_CREATED, response_model=ComplaintCreated,

@@ -8,6 +8,7 @@ from __future__ import annotations
 import datetime as dt
 import uuid
 from collections import defaultdict
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any
@@ -72,10 +73,16 @@ def _scope_issue(principal: Principal, complaint: NormalisedComplaint) -> FieldI
                       f"({principal.region or 'nasional'}).")
 
 
+#: take(regency_code, year, count) -> `count` consecutive complaint sequence numbers.
+TakeNumbers = Callable[[str, int, int], Awaitable[range]]
+
+
 async def register(uow: UnitOfWork, submissions: list[Submission], principal: Principal,
-                   now: dt.datetime, *, look_up_keys: bool = True) -> list[ItemResult]:
+                   now: dt.datetime, *, look_up_keys: bool = True,
+                   numbers: TakeNumbers | None = None) -> list[ItemResult]:
     """Register the submissions; without `look_up_keys`, idempotency keys are assumed new and
-    a known one fails the commit with an IntegrityError (the caller then tries again)."""
+    a known one fails the commit with an IntegrityError (the caller then tries again).
+    `numbers`: where complaint numbers come from (default: the counter, in this transaction)."""
     results: list[ItemResult | None] = [None] * len(submissions)
     accepted: list[_Accepted] = []
     for i, sub in enumerate(submissions):
@@ -93,7 +100,8 @@ async def register(uow: UnitOfWork, submissions: list[Submission], principal: Pr
     repo = ComplaintRepository(uow.session)
     accepted = await _drop_replays(repo, accepted, results, look_up_keys)
     if accepted:
-        await _record(uow, repo, accepted, results, principal, now)
+        await _record(uow, repo, accepted, results, principal, now,
+                      numbers or repo.reserve_sequences)
         await uow.commit()
     return [r for r in results if r is not None]
 
@@ -141,7 +149,7 @@ def _conflict(key: str) -> ItemResult:
 
 async def _record(uow: UnitOfWork, repo: ComplaintRepository, accepted: list[_Accepted],
                   results: list[ItemResult | None], principal: Principal,
-                  now: dt.datetime) -> None:
+                  now: dt.datetime, take_numbers: TakeNumbers) -> None:
     index = DuplicateIndex(await repo.earlier_complaints(
         {a.complaint.complainant.nik for a in accepted if a.complaint.complainant.nik},
         {a.complaint.complainant.kk_number for a in accepted if a.complaint.complainant.kk_number},
@@ -151,7 +159,7 @@ async def _record(uow: UnitOfWork, repo: ComplaintRepository, accepted: list[_Ac
         by_regency[item.complaint.village_code[:4]].append(item)
     numbers: dict[uuid.UUID, str] = {}
     for regency, items in sorted(by_regency.items()):
-        sequences = await repo.reserve_sequences(regency, now.year, len(items))
+        sequences = await take_numbers(regency, now.year, len(items))
         for item, sequence in zip(items, sequences, strict=True):
             numbers[item.complaint_id] = complaint_number(regency, now.year, sequence)
 
