@@ -11,13 +11,13 @@ import contextlib
 import datetime as dt
 import json
 import logging
-from collections.abc import Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
 from typing import Any
 
 from opentelemetry import context
 from opentelemetry.trace.propagation.tracecontext import TraceContextTextMapPropagator
-from sqlalchemy import Table, and_, func, or_, select, update
-from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from sqlalchemy import Table, and_, bindparam, func, or_, select, update
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession, async_sessionmaker
 
 from .aio import cancel_and_wait
 from .outbox import Clock, utcnow
@@ -40,6 +40,9 @@ class OutboxRelay:
         self._poll_interval_s = poll_interval_s
         self._lease = dt.timedelta(seconds=lease_s)
         self._linger_s = linger_s
+        self._claim_sql = self._claim_statement()
+        self._mark_sql = (update(table).where(table.c.id.in_(bindparam("ids", expanding=True)))
+                          .values(published_at=bindparam("now"), claimed_until=None))
         self._retention = dt.timedelta(hours=retention_hours)
         self._clock = clock
         self._wake = asyncio.Event()
@@ -82,23 +85,35 @@ class OutboxRelay:
             if self._wake.is_set() and loop.time() - last_round_end < 4 * self._linger_s:
                 await asyncio.sleep(self._linger_s)
 
-    async def _claim(self) -> list[Any]:
+    def _claim_statement(self) -> Any:
         """Lease the next batch in one statement: UPDATE … FROM (the oldest claimable ids,
         skipping rows another relay has locked) RETURNING the rows. The claimable condition is
         repeated on the UPDATE because SQLite has no row locks: two relays may pick the same
-        ids, and only the first UPDATE still finds them claimable."""
-        t, now = self._table, self._clock()
+        ids, and only the first UPDATE still finds them claimable. Built once: building it
+        cost about as much as running it."""
+        t = self._table
         claimable = and_(t.c.published_at.is_(None),
-                         or_(t.c.claimed_until.is_(None), t.c.claimed_until < now))
+                         or_(t.c.claimed_until.is_(None), t.c.claimed_until < bindparam("now")))
         # A CTE, not `IN (subquery)`: PostgreSQL may run an IN-subquery per row, and with
         # SKIP LOCKED each run can return other ids, overshooting the LIMIT.
         oldest = (select(t.c.id).where(claimable).order_by(t.c.id).limit(self._batch_size)
                   .with_for_update(skip_locked=True).cte("oldest"))
-        async with self._sessions() as session, session.begin():
-            claimed = await session.execute(
-                update(t).where(t.c.id == oldest.c.id, claimable)
-                .values(claimed_until=now + self._lease)
-                .returning(*t.c))
+        return (update(t).where(t.c.id == oldest.c.id, claimable)
+                .values(claimed_until=bindparam("until")).returning(*t.c))
+
+    @contextlib.asynccontextmanager
+    async def _autocommit(self) -> AsyncIterator[AsyncConnection]:
+        """A connection whose every statement commits by itself: the relay's claims and marks
+        are single statements, and BEGIN/COMMIT would triple their round trips."""
+        async with self._sessions() as session:
+            yield await session.connection(
+                execution_options={"isolation_level": "AUTOCOMMIT"})
+
+    async def _claim(self) -> list[Any]:
+        now = self._clock()
+        async with self._autocommit() as conn:
+            claimed = await conn.execute(self._claim_sql,
+                                         {"now": now, "until": now + self._lease})
             return sorted(claimed, key=lambda row: row.id)  # RETURNING has no order
 
     async def publish_pending(self) -> int:
@@ -131,10 +146,12 @@ class OutboxRelay:
 
     async def _mark(self, done: list[int], failed: list[tuple[int, BaseException]]) -> None:
         t, now = self._table, self._clock()
+        if done:
+            async with self._autocommit() as conn:
+                await conn.execute(self._mark_sql, {"ids": done, "now": now})
+        if not failed:
+            return
         async with self._sessions() as session, session.begin():
-            if done:
-                await session.execute(update(t).where(t.c.id.in_(done))
-                                      .values(published_at=now, claimed_until=None))
             for row_id, exc in failed:
                 await session.execute(
                     update(t).where(t.c.id == row_id)
