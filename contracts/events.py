@@ -397,6 +397,33 @@ class HouseholdAssessedV1(Contract):
         return str(self.household_id)
 
 
+class EscalationRaisedV1(Contract):
+    """Notification raised an overdue referral to a manager (district SLRT manager, then the
+    province): the agency was reminded and still has not done what was due. Referral records it
+    in the case timeline; the referral keeps its status."""
+
+    topic = "slrt.notification.escalation-raised.v1"
+    event_type = f"{_PREFIX}.notification.escalation-raised.v1"
+
+    escalation_id: uuid.UUID
+    referral_id: uuid.UUID
+    case_id: uuid.UUID
+    agency_id: str
+    complaint_number: str
+    level: EscalationLevel
+    deadline: str = Field(description="Which deadline was missed: accept or resolve")
+    due_at: dt.datetime
+    working_days_overdue: int = Field(ge=0)
+    recipient: str = Field(description="Manager scope, e.g. manager:3402 or province:34 "
+                                        "(never a personal address)")
+    step: str = Field(description="Policy step, e.g. resolve.escalate.district")
+    policy_version: str
+    raised_at: dt.datetime
+
+    def key(self) -> str:
+        return str(self.case_id)
+
+
 #: Every event contract, for schema export and the drift tests.
 ALL_CONTRACTS: tuple[type[Contract], ...] = (
     ComplaintRegisteredV1,
@@ -415,4 +442,5 @@ ALL_CONTRACTS: tuple[type[Contract], ...] = (
     CaseReopenedV1,
     HouseholdUpdatedV1,
     HouseholdAssessedV1,
+    EscalationRaisedV1,
 )

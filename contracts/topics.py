@@ -14,6 +14,7 @@ from .events import (
     ComplaintInformationAddedV1,
     ComplaintRegisteredV1,
     ComplaintWithdrawnV1,
+    EscalationRaisedV1,
     HouseholdAssessedV1,
     HouseholdUpdatedV1,
     ReferralCreatedV1,
@@ -43,6 +44,7 @@ CORE_TOPICS: dict[str, int] = {
     CaseReopenedV1.topic: DEFAULT_PARTITIONS,
     HouseholdUpdatedV1.topic: DEFAULT_PARTITIONS,
     HouseholdAssessedV1.topic: DEFAULT_PARTITIONS,
+    EscalationRaisedV1.topic: DEFAULT_PARTITIONS,
 }
 
 

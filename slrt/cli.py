@@ -31,6 +31,8 @@ def up(
     referral_port: int = DEFAULT_PORTS["referral"],
     notification_port: int = DEFAULT_PORTS["notification"],
     demo: Annotated[bool, typer.Option(help="Load the demo registry")] = True,
+    smtp_port: Annotated[int, typer.Option(help="Port of the local SMTP sink (reminder mail)")
+                         ] = 8025,
 ) -> None:
     """Start the embedded system: Tansu broker, SQLite databases and the four services."""
     from .auth import DevTokenIssuer, Role
@@ -40,7 +42,7 @@ def up(
 
     ports = {"intake": intake_port, "registry": registry_port, "referral": referral_port,
              "notification": notification_port}
-    stack = Stack(StackConfig(data_dir, broker_port, ports, load_demo=demo))
+    stack = Stack(StackConfig(data_dir, broker_port, ports, load_demo=demo, smtp_port=smtp_port))
     stopping = False
 
     def _stop(_sig: int, _frame: object) -> None:
@@ -68,6 +70,9 @@ def up(
     for name in SERVICE_NAMES:
         console.print(f"  {name:<13} {stack.url(name)}   docs: {stack.url(name)}/docs")
     console.print(f"  logs, traces   {data_dir}/logs, {data_dir}/traces")
+    console.print(f"  reminder mail  SMTP sink {stack.cfg.host}:{stack.cfg.smtp_port} -> "
+                  f"{stack.mail.path} (read with `slrt mail`; in-app inbox: "
+                  f"{stack.url('notification')}/v1/inbox/...)")
     console.print("Development token (national_admin, 8 h) — more with `slrt token`:")
     console.print(token, soft_wrap=True, highlight=False)
     console.print("Stop with Ctrl-C.")
@@ -122,6 +127,24 @@ def migrate(name: Annotated[str, typer.Argument(help="A service name, or 'all'")
         entry = service(n)
         upgrade(entry.bootstrap.DEFINITION.migrations, entry.settings_cls().database_url)
         console.print(f"{n}: migrated")
+
+
+@app.command()
+def mail(
+    data_dir: DataDir = Path("data"),
+    last: Annotated[int, typer.Option(help="Show the last N messages")] = 10,
+) -> None:
+    """Print the reminder mail the embedded SMTP sink received (newest last)."""
+    from .embedded.mailsink import read_mbox
+
+    found = read_mbox(data_dir / "mail" / "reminders.mbox")
+    for message in found[-last:] if last > 0 else found:
+        console.print(f"[bold]{message['Subject']}[/bold]  to {message['To']}  "
+                      f"({message['Date'] or ''})", highlight=False)
+        text = message.get_payload(decode=True) or b""
+        console.print(text.decode(errors="replace").rstrip(), highlight=False, markup=False)
+        console.print()
+    console.print(f"{len(found)} message(s) in {data_dir / 'mail' / 'reminders.mbox'}")
 
 
 @app.command()

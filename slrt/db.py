@@ -72,9 +72,6 @@ def make_engine(url: str, **kwargs: Any) -> AsyncEngine:
     return engine
 
 
-#: Up to this many rows, a unit's deferred inserts go to PostgreSQL as one statement.
-_ONE_STATEMENT_MAX_ROWS = 8
-
 _Shape = tuple[tuple[Table, tuple[str, ...]], ...]
 
 
@@ -93,13 +90,16 @@ def _chained_insert(shape: _Shape) -> Any:
 
 async def _insert_all(session: AsyncSession, writes: list[tuple[Table, list[dict[str, Any]]]],
                       ) -> None:
-    """Run the inserts in order: on PostgreSQL, when small, as one statement (foreign keys are
-    checked at the end of a statement, so a child row may sit beside its parent); otherwise one
-    executemany per table."""
+    """Run the inserts in order: on PostgreSQL, when each table gets one row, as one statement
+    (foreign keys are checked at the end of a statement, so a child row may sit beside its
+    parent); otherwise one executemany per table."""
     if not writes:
         return
-    small = sum(len(rows) for _, rows in writes) <= _ONE_STATEMENT_MAX_ROWS
-    if len(writes) > 1 and small and session.get_bind().dialect.name == "postgresql":
+    # One row per table only: sibling CTEs run in no fixed order, so two rows of one table
+    # (two outbox rows of one aggregate, say) could get their ids, and so their publication
+    # order, swapped.
+    one_each = all(len(rows) == 1 for _, rows in writes)
+    if len(writes) > 1 and one_each and session.get_bind().dialect.name == "postgresql":
         flat = [(table, row) for table, rows in writes for row in rows]
         shape = tuple((table, tuple(row)) for table, row in flat)
         params = {f"r{n}_{c}": v for n, (_, row) in enumerate(flat) for c, v in row.items()}

@@ -5,7 +5,9 @@
   group id; never the at-most-once `ACK_FIRST`);
 * the event id goes into the inbox in that same transaction, so a redelivery changes nothing;
 * a malformed event, or one whose handling still fails after bounded retries, is copied to
-  `<topic>.dlq` with the error, then acknowledged; if even that fails, the message is redelivered.
+  `<topic>.dlq` with the error, then acknowledged; if even that fails, the message is redelivered;
+* a handler that raises `Unprocessable` (the event can never succeed: it names something unknown,
+  or asks for what is not allowed) has its event dead-lettered at once, without retries.
 """
 
 from __future__ import annotations
@@ -47,6 +49,11 @@ def make_broker(settings: ServiceSettings, tracer_provider: TracerProvider | Non
         logger=logging.getLogger(f"slrt.{settings.service_name}.broker"),
         log_level=logging.DEBUG,  # FastStream logs every message at INFO otherwise
     )
+
+
+class Unprocessable(Exception):
+    """Raised by a handler for an event that no retry can make succeed; its message is the
+    reason recorded on the dead letter. Nothing the handler did is committed."""
 
 
 @dataclass(frozen=True)
@@ -106,6 +113,10 @@ def _consumer_for(broker: KafkaBroker, settings: ServiceSettings,
                         return  # a redelivery: its effects are already committed
                     await sub.handler(event, meta, uow)
                     await uow.commit()
+                return
+            except Unprocessable as exc:
+                log.warning("%s event %s refused: %s", sub.topic, meta.id, _short(exc))
+                await dead_letter(broker, msg, sub.topic, group_id, exc, attempts=attempt)
                 return
             except Exception as exc:  # retried, then dead-lettered below
                 error = exc

@@ -1,17 +1,53 @@
-"""Composition root of notification."""
+"""Composition root of notification: policy, contacts, channels, the scheduler loop."""
 
 from __future__ import annotations
 
+import contextlib
+from collections.abc import AsyncIterator
 from pathlib import Path
+from typing import cast
 
+import httpx
 from fastapi import FastAPI
 
-from slrt.runtime import ServiceDefinition, create_app
+from slrt.outbox import Clock, utcnow
+from slrt.runtime import Runtime, ServiceDefinition, create_app
 
+from .adapters.channels import Channel, SmsGateway, SmtpEmail, Webhook
 from .adapters.tables import metadata
+from .domain.contacts import load_contacts
+from .domain.policy import load_policy
 from .entrypoints.api import router
 from .entrypoints.handlers import subscriptions
+from .entrypoints.scheduler import Scheduler
+from .service_layer.context import Notifier
 from .settings import Settings
+
+
+def build_notifier(settings: Settings, client: httpx.AsyncClient) -> Notifier:
+    channels: dict[str, Channel] = {"webhook": Webhook(client, settings.webhook_secret)}
+    if settings.smtp_host:
+        channels["email"] = SmtpEmail(settings.smtp_host, settings.smtp_port,
+                                      settings.smtp_sender, settings.delivery_timeout_s)
+    if settings.sms_gateway_url:
+        channels["sms"] = SmsGateway(client, settings.sms_gateway_url)
+    return Notifier(
+        policy=load_policy(settings.policy_file) if settings.policy_file else load_policy(),
+        contacts=load_contacts(settings.contacts_file), channels=channels,
+        referral_link=settings.referral_link, batch_size=settings.scheduler_batch_size,
+        lease_s=settings.scheduler_lease_s, max_attempts=settings.delivery_max_attempts,
+        backoff_s=settings.delivery_backoff_s, backoff_max_s=settings.delivery_backoff_max_s,
+        concurrency=settings.delivery_concurrency)
+
+
+def prepare(runtime: Runtime) -> None:
+    settings = cast(Settings, runtime.settings)
+    client = httpx.AsyncClient(timeout=settings.delivery_timeout_s)
+    runtime.extras["http_client"] = client
+    notifier = build_notifier(settings, client)
+    runtime.extras["notifier"] = notifier
+    runtime.extras["scheduler"] = Scheduler(runtime, notifier, settings.scheduler_interval_s)
+
 
 DEFINITION = ServiceDefinition(
     name="notification",
@@ -19,9 +55,29 @@ DEFINITION = ServiceDefinition(
     migrations=Path(__file__).parent / "migrations",
     router=router,
     subscriptions=subscriptions,
+    prepare=prepare,
     title="SLRT Notification",
 )
 
 
-def build_app(settings: Settings | None = None) -> FastAPI:
-    return create_app(DEFINITION, settings or Settings())
+def build_app(settings: Settings | None = None, clock: Clock = utcnow) -> FastAPI:
+    settings = settings or Settings()
+    app = create_app(DEFINITION, settings, clock)
+    runtime_lifespan = app.router.lifespan_context
+
+    @contextlib.asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        # The shared runtime knows nothing of schedulers: start ours after it, stop it first.
+        async with runtime_lifespan(app):
+            runtime: Runtime = app.state.runtime
+            scheduler: Scheduler = runtime.extras["scheduler"]
+            if settings.scheduler_enabled:
+                scheduler.start()
+            try:
+                yield
+            finally:
+                await scheduler.stop()
+                await runtime.extras["http_client"].aclose()
+
+    app.router.lifespan_context = lifespan
+    return app

@@ -10,19 +10,22 @@ from contracts import agency_topic
 from slrt.embedded.topics import ensure_topics
 from slrt.runtime import Runtime, ServiceDefinition, create_app
 
+from .adapters.agency_store import AgencyRepository
 from .adapters.tables import metadata
 from .domain.agencies import load_agency_directory
-from .domain.routing import default_rules
+from .domain.routing import load_routing_rules
 from .domain.sla import default_policy
 from .entrypoints.api import router
 from .entrypoints.handlers import subscriptions
-from .service_layer.services import ReferralPolicy
+from .service_layer.policy import ReferralPolicy
 from .settings import Settings
 
 
 def load_policy(settings: Settings) -> ReferralPolicy:
-    return ReferralPolicy(load_agency_directory(settings.agency_directory_file), default_rules(),
-                          default_policy())
+    """Routing rules checked against the directory they were written for, and the SLA policy.
+    (The agencies referrals go to are the database's, which managers edit.)"""
+    directory = load_agency_directory(settings.agency_directory_file)
+    return ReferralPolicy(load_routing_rules(directory), default_policy(), directory)
 
 
 def _prepare(runtime: Runtime) -> None:
@@ -31,8 +34,9 @@ def _prepare(runtime: Runtime) -> None:
 
 
 async def _ensure_agency_topics(runtime: Runtime) -> None:
-    """Every agency in the directory gets its own delivery topic, created explicitly."""
-    directory = runtime.extras["policy"].directory
+    """Every active agency gets its own delivery topic, created explicitly."""
+    async with runtime.sessions() as session:
+        directory = await AgencyRepository(session).directory()
     await ensure_topics(runtime.settings.kafka_bootstrap_servers,
                         {agency_topic(a.agency_id): 1 for a in directory.all()})
 

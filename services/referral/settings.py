@@ -13,4 +13,6 @@ class Settings(ServiceSettings):
     service_name: str = "referral"
     http_port: int = 8003
     database_url: str = "sqlite+aiosqlite:///./data/referral.db"
-    agency_directory_file: Path | None = None  # None: the packaged demo directory (DI Yogyakarta)
+    # The directory the routing rules are checked against at start-up (None: the packaged DI
+    # Yogyakarta demo). Referrals go to the agencies of the database, edited through the API.
+    agency_directory_file: Path | None = None

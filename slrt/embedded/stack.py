@@ -7,6 +7,7 @@ Order matters: broker, topics, migrations, demo data, services; and on the way d
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import os
 import subprocess
 import sys
@@ -22,6 +23,7 @@ from contracts import all_topics
 from ..migrations import upgrade
 from ..services import SERVICE_NAMES, service
 from .broker import TansuBroker
+from .mailsink import MailSink
 from .ports import ensure_ports_free
 from .process import terminate
 from .topics import ensure_broker_epoch, ensure_topics
@@ -34,6 +36,11 @@ class StackConfig:
     ports: dict[str, int] = field(default_factory=dict)
     host: str = "127.0.0.1"
     load_demo: bool = True
+    smtp_port: int = 8025  # the local SMTP sink that receives reminder mail
+
+    @property
+    def mail_dir(self) -> Path:
+        return self.data_dir / "mail"
 
     @property
     def bootstrap(self) -> str:
@@ -61,6 +68,8 @@ def service_env(cfg: StackConfig, name: str, public_key: Path) -> dict[str, str]
         "AUTH_PUBLIC_KEY_FILE": str(public_key),
         "TRACE_FILE": str((cfg.data_dir / "traces" / f"{name}.jsonl").resolve()),
     }
+    if name == "notification":  # reminder mail goes to the local sink
+        values.update({"SMTP_HOST": cfg.host, "SMTP_PORT": str(cfg.smtp_port)})
     env = dict(os.environ)
     env.update({prefix + k: v for k, v in values.items()})
     return env
@@ -93,12 +102,15 @@ class Stack:
     def __init__(self, cfg: StackConfig) -> None:
         self.cfg = cfg
         self.broker = TansuBroker(cfg.data_dir / "logs", port=cfg.broker_port, host=cfg.host)
+        self.mail = MailSink(cfg.mail_dir, port=cfg.smtp_port, host=cfg.host)
         self.processes: dict[str, subprocess.Popen[bytes]] = {}
         self._logs: list[IO[bytes]] = []
 
     def start(self, ready_timeout: float = 60.0) -> None:
-        ensure_ports_free({"broker": self.cfg.broker_port, **self.cfg.ports}, self.cfg.host)
+        ensure_ports_free({"broker": self.cfg.broker_port, "smtp": self.cfg.smtp_port,
+                           **self.cfg.ports}, self.cfg.host)
         public_key = prepare(self.cfg)
+        self.mail.start()
         self.broker.start()
         asyncio.run(create_topics(self.cfg.bootstrap))
         logs = self.cfg.data_dir / "logs"
@@ -142,3 +154,5 @@ class Stack:
         for out in self._logs:
             out.close()
         self.broker.stop()
+        with contextlib.suppress(Exception):  # never started, if start() failed early
+            self.mail.stop()

@@ -4,6 +4,8 @@ checkout: a pooled connection killed by the server is replaced, not handed to a 
 from __future__ import annotations
 
 import asyncio
+import json
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -14,6 +16,7 @@ from slrt.db import UnitOfWork, make_engine
 from slrt.outbox import OutboxWriter, plumbing_tables
 
 pytestmark = pytest.mark.integration
+SAMPLES = Path(__file__).resolve().parents[2] / "contracts" / "samples"
 
 
 async def test_a_connection_the_server_closed_is_replaced(pg_databases: Any) -> None:
@@ -64,5 +67,33 @@ async def test_deferred_inserts_of_a_small_unit_commit_together(pg_databases: An
         async with engine.connect() as conn:
             assert (await conn.execute(select(parent.c.id))).scalars().all() == ["p1"]
             assert (await conn.execute(select(func.count()).select_from(child))).scalar() == 2
+    finally:
+        await engine.dispose()
+
+
+async def test_several_events_of_one_unit_keep_their_order(pg_databases: Any) -> None:
+    # Outbox ids decide publication order: two events of one unit must get them in order.
+    from contracts import ComplaintWithdrawnV1
+
+    metadata = MetaData()
+    outbox, inbox, _ = plumbing_tables(metadata)
+    parent = Table("parent", metadata, Column("id", String(8), primary_key=True))
+    engine = make_engine(await pg_databases("order"))
+    try:
+        async with engine.begin() as conn:
+            await conn.run_sync(metadata.create_all)
+        sessions = async_sessionmaker(engine, expire_on_commit=False)
+        writer = OutboxWriter(outbox, source="test")
+        sample = json.loads((SAMPLES / "complaint.withdrawn.v1.json").read_text())
+        for n in range(20):
+            async with UnitOfWork(sessions, writer, inbox) as uow:
+                uow.insert_at_commit(parent, [{"id": f"p{n}"}])
+                for reason in ("first", "second", "third"):
+                    uow.publish(ComplaintWithdrawnV1(**{**sample, "withdrawal_reason": reason}))
+                await uow.commit()
+        async with engine.connect() as conn:
+            rows = (await conn.execute(select(outbox.c.payload).order_by(outbox.c.id))).all()
+        reasons = [json.loads(r.payload)["withdrawal_reason"] for r in rows]
+        assert reasons == ["first", "second", "third"] * 20
     finally:
         await engine.dispose()

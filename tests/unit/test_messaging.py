@@ -14,7 +14,7 @@ from faststream.kafka import KafkaBroker, KafkaMessage, TestKafkaBroker
 
 from contracts import ComplaintRegisteredV1, dlq
 from contracts.envelope import CloudEventMeta, encode, headers_for
-from slrt.messaging import Subscription, subscribe
+from slrt.messaging import Subscription, Unprocessable, subscribe
 from slrt.settings import ServiceSettings
 
 TOPIC = ComplaintRegisteredV1.topic
@@ -115,3 +115,23 @@ async def test_failing_handler_is_retried_then_dead_lettered() -> None:
     assert FakeUnitOfWork.commits == 0
     assert dead[0].headers["dlq_error"] == "RuntimeError: registry database unavailable"
     assert dead[0].headers["dlq_attempts"] == "3"
+
+
+async def test_unprocessable_event_is_dead_lettered_at_once_with_its_reason() -> None:
+    attempts: list[int] = []
+
+    class UnknownThing(Unprocessable):
+        pass
+
+    async def handler(*args: Any) -> None:
+        attempts.append(1)
+        raise UnknownThing("unknown referral 42")
+
+    broker, dead = make(handler)
+    async with TestKafkaBroker(broker) as br:
+        await br.publish(encode(SAMPLE), TOPIC, headers=headers_for(SAMPLE, source="/test"))
+    assert attempts == [1]  # no retry: it could never succeed
+    assert FakeUnitOfWork.commits == 0 and FakeUnitOfWork.handled == set()
+    assert dead[0].headers["dlq_error"] == "UnknownThing: unknown referral 42"
+    assert dead[0].headers["dlq_error_type"] == "UnknownThing"
+    assert dead[0].headers["dlq_attempts"] == "1"

@@ -1,4 +1,4 @@
-"""Deadline repository: the only place notification's SQL lives."""
+"""Deadline repository: the deadline book's SQL (the scheduler's is in `scheduler_store`)."""
 
 from __future__ import annotations
 
@@ -14,6 +14,8 @@ from slrt.db import upsert_insert
 from ..domain.deadlines import DeadlineKind, DeadlineState
 from .tables import deadlines
 
+_LIVE = (DeadlineState.OPEN, DeadlineState.PAUSED)
+
 
 class DeadlineRepository:
     def __init__(self, session: AsyncSession) -> None:
@@ -28,8 +30,27 @@ class DeadlineRepository:
         await self.session.execute(
             update(deadlines)
             .where(deadlines.c.referral_id == str(referral_id), deadlines.c.kind == kind,
-                   deadlines.c.state == DeadlineState.OPEN)
-            .values(state=state, updated_at=at))
+                   deadlines.c.state.in_(_LIVE))
+            .values(state=state, next_due_at=None, updated_at=at))
+
+    async def live_of_referral(self, referral_id: uuid.UUID) -> list[dict[str, Any]]:
+        stmt = select(deadlines).where(deadlines.c.referral_id == str(referral_id),
+                                       deadlines.c.state.in_(_LIVE))
+        return [dict(r) for r in (await self.session.execute(stmt)).mappings()]
+
+    async def reschedule(self, referral_id: str, kind: str, state: DeadlineState,
+                         due_at: dt.datetime, next_due_at: dt.datetime | None,
+                         at: dt.datetime) -> None:
+        await self.session.execute(
+            update(deadlines)
+            .where(deadlines.c.referral_id == referral_id, deadlines.c.kind == kind)
+            .values(state=state, due_at=due_at, next_due_at=next_due_at, updated_at=at))
+
+    async def close_case(self, case_id: uuid.UUID, at: dt.datetime) -> None:
+        await self.session.execute(
+            update(deadlines)
+            .where(deadlines.c.case_id == str(case_id), deadlines.c.state.in_(_LIVE))
+            .values(state=DeadlineState.CLOSED, next_due_at=None, updated_at=at))
 
     async def for_agency(self, agency_id: str, state: str | None, limit: int,
                          offset: int) -> list[dict[str, Any]]:

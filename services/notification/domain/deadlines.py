@@ -20,7 +20,8 @@ class DeadlineKind(StrEnum):
 class DeadlineState(StrEnum):
     OPEN = "open"  # still to be reminded about
     MET = "met"  # the agency did what was due
-    CLOSED = "closed"  # the referral ended otherwise (rejected)
+    CLOSED = "closed"  # the referral ended otherwise (rejected, withdrawn, case closed)
+    PAUSED = "paused"  # returned to the back office: no reminders until it comes back
 
 
 @dataclass(frozen=True, slots=True)
@@ -42,6 +43,10 @@ _MEETS: dict[ReferralStatus, dict[DeadlineKind, DeadlineState]] = {
     S.REJECTED: {DeadlineKind.ACCEPT: DeadlineState.CLOSED,
                  DeadlineKind.RESOLVE: DeadlineState.CLOSED},
 }
+
+
+#: Statuses in which the agency has nothing to do until the referral comes back.
+PAUSING: frozenset[ReferralStatus] = frozenset({S.RETURNED})
 
 
 def after_status(status: ReferralStatus) -> dict[DeadlineKind, DeadlineState]:

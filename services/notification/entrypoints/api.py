@@ -1,4 +1,5 @@
-"""Notification HTTP API: the deadlines an agency will be reminded about."""
+"""Notification HTTP API: the deadlines an agency will be reminded about (and, from
+`api_inbox`, the in-app inbox and delivery status)."""
 
 from __future__ import annotations
 
@@ -11,15 +12,11 @@ from slrt.auth import PrincipalDep, Role
 from slrt.runtime import RuntimeDep
 
 from ..adapters.repository import DeadlineRepository
+from ..domain.contacts import agency_region as _agency_region
 from ..domain.deadlines import DeadlineState
+from .api_inbox import router as inbox_router
 
 router = APIRouter(prefix="/v1", tags=["deadlines"])
-
-
-def _agency_region(agency_id: str) -> str:
-    # Agency ids end with their region code (dinkes-3402, dinsos-34); national ones have none.
-    tail = agency_id.rsplit("-", 1)[-1]
-    return tail if tail.isdigit() else ""
 
 
 @router.get("/agencies/{agency_id}/deadlines")
@@ -48,3 +45,6 @@ async def referral_deadlines(referral_id: uuid.UUID, principal: PrincipalDep,
         raise HTTPException(status.HTTP_404_NOT_FOUND,
                             detail=f"no deadlines for referral {referral_id}")
     return {"referral_id": str(referral_id), "items": items}
+
+
+router.include_router(inbox_router)

@@ -11,6 +11,9 @@
 - "Merged into" another case (a duplicate): terminal, keeps a pointer. Open referrals of the
   duplicate keep running (the agency is still acting); the change lists them for the back office.
 - Nothing leaves `closed` except `reopen` (a reason is required), which allows new referrals.
+- "Withdrawn": the complainant withdrew the complaint. Not a back-office action (intake records
+  it), so it is not in `ACTIONS`; `Case.withdraw` closes an open or referred case once its
+  referrals have ended (the service withdraws the open ones first, see `Referral.withdraw`).
 
 Case-level changes bump the case's `version`; referral changes bump the referral's own version,
 so agencies acting on different referrals of one case never conflict. Replay and idempotency by
@@ -67,8 +70,12 @@ KIND: Mapping[CaseAction, str] = {
 }
 
 
+#: The kind of the change that closes a case whose complaint was withdrawn (not an action).
+WITHDRAWN = "withdrawn"
+
+
 class InvalidCaseTransition(TransitionNotAllowed):
-    def __init__(self, current: CaseStatus, requested: CaseAction,
+    def __init__(self, current: CaseStatus, requested: CaseAction | str,
                  allowed: list[CaseAction], reason: str = "") -> None:
         super().__init__("case", current, requested, allowed, reason)
 
@@ -265,6 +272,30 @@ class Case:
         return self._record(A.MERGE, CaseStatus.MERGED, at, by, note, change_id,
                             merged_into=target_case_id, open_referral_ids=running)
 
+    def withdraw(
+        self, at: dt.datetime, by: str, reason: str, *, expected_version: int | None = None,
+        change_id: uuid.UUID | None = None,
+    ) -> CaseChange:
+        """Close the case because the complainant withdrew the complaint."""
+        prior = self._applied.get(change_id) if change_id is not None else None
+        if prior is not None:
+            if prior.kind != WITHDRAWN:
+                raise ChangeIdReused(f"change {change_id} was {prior.kind}")
+            return prior
+        if expected_version is not None and expected_version != self.version:
+            raise VersionConflict(f"case {self.case_id}", expected_version, self.version)
+        _require_aware(at)
+        open_ids = ", ".join(str(r.referral_id) for r in self.open_referrals)
+        if self.status not in (CaseStatus.OPEN, CaseStatus.REFERRED) or open_ids:
+            why = f"referrals still open: {open_ids}" if open_ids else "the case has ended"
+            raise InvalidCaseTransition(self.status, "withdraw", self.available_actions(), why)
+        if not (reason and reason.strip()):
+            raise NoteRequired("close a case as withdrawn")
+        change = CaseChange(self.case_id, WITHDRAWN, self.status, CaseStatus.CLOSED, at, by,
+                            reason, self.version + 1, change_id or uuid.uuid4())
+        self._apply(change)
+        return change
+
     def reopen(
         self, at: dt.datetime, by: str, reason: str, *, expected_version: int | None = None,
         change_id: uuid.UUID | None = None,
@@ -335,6 +366,8 @@ class Case:
             self.outcome = CaseOutcome.REFERRALS_ENDED
         elif change.kind == KIND[A.HANDLE_AT_PUSKESOS]:
             self.outcome = CaseOutcome.HANDLED_AT_PUSKESOS
+        elif change.kind == WITHDRAWN:
+            self.outcome = CaseOutcome.WITHDRAWN
         elif change.kind == KIND[A.MERGE]:
             self.merged_into = change.merged_into
         elif change.kind == KIND[A.REOPEN]:

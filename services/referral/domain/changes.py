@@ -39,6 +39,7 @@ class CaseAction(StrEnum):
 class CaseOutcome(StrEnum):
     REFERRALS_ENDED = "referrals_ended"
     HANDLED_AT_PUSKESOS = "handled_at_puskesos"
+    WITHDRAWN = "withdrawn"  # the complainant withdrew the complaint
 
 
 @dataclass(frozen=True, slots=True)
@@ -61,6 +62,7 @@ class StatusChange:
     resolve_due_at: dt.datetime | None = None
     answer_due_at: dt.datetime | None = None
     calendar_complete: bool = True
+    withdrawn: bool = False  # ended by the back office, not by the agency (`Referral.withdraw`)
 
 
 @dataclass(frozen=True, slots=True)

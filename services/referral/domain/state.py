@@ -11,6 +11,11 @@ created -> delivered -> accepted -> in_progress -> resolved, with two other ends
 
 `resolved` and `rejected` are terminal.
 
+Withdrawal is not an agency transition either: the back office takes an open referral back from
+its agency (the complaint was withdrawn, the agency is replaced, the case was merged) with
+`Referral.withdraw`, whatever its status. It ends as `rejected` with the reason, flagged
+`withdrawn`, so the consumers of the lifecycle see an ended referral and the case may reroute it.
+
 Escalation is a flag, not a status: an overdue referral escalated to the manager still has to be
 accepted or resolved by the agency, and a status would hide where it stood. `ESCALATED` is
 therefore never a transition target; `Referral.escalate` records when and at which level
@@ -197,7 +202,7 @@ class Referral:
         """Move to `to` or raise; nothing changes on error or when `change_id` was applied."""
         prior = self._replayed(change_id, StatusChange)
         if isinstance(prior, StatusChange):
-            if prior.to_status is not to:
+            if prior.to_status is not to or prior.withdrawn:
                 raise ChangeIdReused(f"change {change_id} moved to {prior.to_status.value}")
             return prior
         self._check_version(expected_version)
@@ -218,6 +223,31 @@ class Referral:
             self.referral_id, self.status, to, at, by, note, self.version + 1,
             change_id or uuid.uuid4(), moved.accept_due_at, moved.resolve_due_at, answer_due,
             moved.calendar_complete,
+        )
+        self._apply(change)
+        return change
+
+    def withdraw(
+        self, at: dt.datetime, by: str, reason: str, *, expected_version: int | None = None,
+        change_id: uuid.UUID | None = None,
+    ) -> StatusChange:
+        """End an open referral on the back office's decision (see the module docstring)."""
+        prior = self._replayed(change_id, StatusChange)
+        if isinstance(prior, StatusChange):
+            if not prior.withdrawn:
+                raise ChangeIdReused(f"change {change_id} moved to {prior.to_status.value}")
+            return prior
+        self._check_version(expected_version)
+        _require_aware(at)
+        if not self.is_open:
+            raise InvalidTransition(self.status, S.REJECTED, [])
+        if _blank(reason):
+            raise NoteRequired("withdraw a referral")
+        d = self.deadlines
+        change = StatusChange(
+            self.referral_id, self.status, S.REJECTED, at, by, reason, self.version + 1,
+            change_id or uuid.uuid4(), d.accept_due_at, d.resolve_due_at, None,
+            d.calendar_complete, withdrawn=True,
         )
         self._apply(change)
         return change

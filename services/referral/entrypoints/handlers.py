@@ -1,17 +1,49 @@
-"""Referral's Kafka subscriptions."""
+"""Referral's Kafka subscriptions: assessments open cases, withdrawals close them, agencies'
+responses move referrals. Each handler runs one use case in the consumer's unit of work."""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 
-from contracts import ComplaintAssessedV1
-from slrt.messaging import Subscription
+from contracts import AgencyResponseV1, ComplaintAssessedV1, ComplaintWithdrawnV1
+from contracts.envelope import CloudEventMeta
+from slrt.db import UnitOfWork
+from slrt.messaging import Handler, Subscription
+from slrt.outbox import Clock
 from slrt.runtime import Runtime
 
-from ..service_layer.services import make_assessment_handler
+from ..service_layer import agency_work, opening
+from ..service_layer.policy import ReferralPolicy
+from ..service_layer.unit import Work
+
+
+def on_assessed(policy: ReferralPolicy, clock: Clock) -> Handler:
+    async def handle(event: ComplaintAssessedV1, meta: CloudEventMeta, uow: UnitOfWork) -> None:
+        await opening.open_case(Work(uow, clock()), policy, event)
+
+    return handle
+
+
+def on_withdrawn(clock: Clock) -> Handler:
+    async def handle(event: ComplaintWithdrawnV1, meta: CloudEventMeta, uow: UnitOfWork) -> None:
+        await opening.withdraw_case(Work(uow, clock()), event)
+
+    return handle
+
+
+def on_response(clock: Clock) -> Handler:
+    async def handle(event: AgencyResponseV1, meta: CloudEventMeta, uow: UnitOfWork) -> None:
+        await agency_work.on_agency_response(Work(uow, clock()), event, meta.id)
+
+    return handle
 
 
 def subscriptions(runtime: Runtime) -> Sequence[Subscription]:
-    policy = runtime.extras["policy"]
-    return (Subscription(ComplaintAssessedV1.topic, ComplaintAssessedV1,
-                         make_assessment_handler(policy, runtime.clock)),)
+    policy: ReferralPolicy = runtime.extras["policy"]
+    return (
+        Subscription(ComplaintAssessedV1.topic, ComplaintAssessedV1,
+                     on_assessed(policy, runtime.clock)),
+        Subscription(ComplaintWithdrawnV1.topic, ComplaintWithdrawnV1,
+                     on_withdrawn(runtime.clock)),
+        Subscription(AgencyResponseV1.topic, AgencyResponseV1, on_response(runtime.clock)),
+    )
