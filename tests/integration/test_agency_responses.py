@@ -5,6 +5,7 @@ changes nothing; and the example listener (`slrt agency listen --accept`) works 
 
 from __future__ import annotations
 
+import datetime as dt
 import uuid
 from collections.abc import AsyncIterator
 from typing import Any
@@ -13,7 +14,15 @@ import pytest
 import pytest_asyncio
 from sqlalchemy import func, select
 
-from contracts import AgencyAction, AgencyResponseV1, ReferralStatusChangedV1, dlq
+from contracts import (
+    AgencyAction,
+    AgencyResponseV1,
+    EscalationLevel,
+    EscalationRaisedV1,
+    ReferralEscalatedV1,
+    ReferralStatusChangedV1,
+    dlq,
+)
 from services.referral.entrypoints.cli import listen
 
 from .conftest import eventually, read_topic
@@ -138,3 +147,29 @@ async def _responses_handled(env: ReferralEnv) -> int:
 
 async def _more_than(env: ReferralEnv, count: int) -> bool:
     return await _responses_handled(env) > count
+
+
+async def test_an_escalation_notification_raised_is_recorded_once(env: ReferralEnv) -> None:
+    case = await env.opened()
+    ref = case["referrals"][0]
+    raised = dt.datetime.now(dt.UTC)
+    event = EscalationRaisedV1(
+        escalation_id=uuid.uuid4(), referral_id=ref["referral_id"], case_id=case["case_id"],
+        agency_id=ref["agency_id"], complaint_number=case["complaint_number"],
+        level=EscalationLevel.DISTRICT, deadline="accept", due_at=raised - dt.timedelta(days=4),
+        working_days_overdue=3, recipient="manager:3402", step="accept.escalate.district",
+        policy_version="reminders-2026.1", raised_at=raised)
+    await env.publish(event)
+    await env.publish(event)  # delivered twice: recorded once
+    escalated = await eventually(lambda: _escalated(env, ref["referral_id"]))
+    assert escalated["escalation_level"] == "district"
+    assert escalated["status"] == ref["status"]  # a flag, not a status
+    records = await read_topic(env.bootstrap, ReferralEscalatedV1.topic, lambda rs: any(
+        json_of(r)["referral_id"] == ref["referral_id"] for r in rs))
+    mine = [r for r in records if json_of(r)["referral_id"] == ref["referral_id"]]
+    assert len(mine) == 1 and json_of(mine[0])["level"] == "district"
+
+
+async def _escalated(env: ReferralEnv, referral_id: str) -> dict[str, Any] | None:
+    seen = await env.referral(referral_id)
+    return seen if seen.get("escalation_level") else None

@@ -5,14 +5,19 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from contracts import AgencyResponseV1, ComplaintAssessedV1, ComplaintWithdrawnV1
+from contracts import (
+    AgencyResponseV1,
+    ComplaintAssessedV1,
+    ComplaintWithdrawnV1,
+    EscalationRaisedV1,
+)
 from contracts.envelope import CloudEventMeta
 from slrt.db import UnitOfWork
 from slrt.messaging import Handler, Subscription
 from slrt.outbox import Clock
 from slrt.runtime import Runtime
 
-from ..service_layer import agency_work, opening
+from ..service_layer import agency_work, escalations, opening
 from ..service_layer.policy import ReferralPolicy
 from ..service_layer.unit import Work
 
@@ -38,6 +43,13 @@ def on_response(clock: Clock) -> Handler:
     return handle
 
 
+def on_escalation(clock: Clock) -> Handler:
+    async def handle(event: EscalationRaisedV1, meta: CloudEventMeta, uow: UnitOfWork) -> None:
+        await escalations.record_escalation(Work(uow, clock()), event)
+
+    return handle
+
+
 def subscriptions(runtime: Runtime) -> Sequence[Subscription]:
     policy: ReferralPolicy = runtime.extras["policy"]
     return (
@@ -46,4 +58,5 @@ def subscriptions(runtime: Runtime) -> Sequence[Subscription]:
         Subscription(ComplaintWithdrawnV1.topic, ComplaintWithdrawnV1,
                      on_withdrawn(runtime.clock)),
         Subscription(AgencyResponseV1.topic, AgencyResponseV1, on_response(runtime.clock)),
+        Subscription(EscalationRaisedV1.topic, EscalationRaisedV1, on_escalation(runtime.clock)),
     )
