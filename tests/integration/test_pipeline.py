@@ -70,3 +70,42 @@ async def test_complaint_is_assessed_referred_and_tracked(system: System) -> Non
     denied = await system.clients["referral"].get("/v1/agencies/disdik-3402/referrals",
                                                   headers=other)
     assert denied.status_code == 404
+
+
+async def test_the_front_office_sees_the_case_end_and_reopen(system: System) -> None:
+    """Referral's case lifecycle flows back into intake's read model: resolved by the agency,
+    closed by the back office (status `closed`), reopened (status from its referrals)."""
+    intake, referral = system.clients["intake"], system.clients["referral"]
+    created = await intake.post("/v1/complaints", json=COMPLAINT, headers=system.headers())
+    complaint_id = created.json()["id"]
+
+    async def view_when(check: Any) -> dict[str, Any] | None:
+        view = (await intake.get(f"/v1/complaints/{complaint_id}",
+                                 headers=system.headers())).json()
+        return view if check(view) else None
+
+    view = await eventually(lambda: view_when(lambda v: v["status"] == "referred"))
+    referral_id = view["referrals"][0]["referral_id"]
+    officer = system.headers("agency_officer", "3402", "disdik-3402")
+    for action in ("accept", "resolve"):
+        r = await referral.post(f"/v1/referrals/{referral_id}/{action}", headers=officer,
+                                json={"note": "KIP sudah diproses"})
+        assert r.status_code == 200, r.text
+    case_id = (await referral.get(f"/v1/referrals/{referral_id}",
+                                  headers=officer)).json()["case_id"]
+    back = system.headers("back_office", "3402")
+    r = await referral.post(f"/v1/cases/{case_id}/inform", headers=back,
+                            json={"note": "Warga diberi tahu lewat telepon"})
+    assert r.status_code == 200, r.text
+    r = await referral.post(f"/v1/cases/{case_id}/close", headers=back)
+    assert r.status_code == 200, r.text
+
+    closed = await eventually(lambda: view_when(lambda v: v["status"] == "closed"))
+    assert "case_closed" in [t["kind"] for t in closed["timeline"]]
+
+    r = await referral.post(f"/v1/cases/{case_id}/reopen", headers=back,
+                            json={"note": "Warga melapor kartu KIP belum diterima"})
+    assert r.status_code == 200, r.text
+    reopened = await eventually(lambda: view_when(lambda v: v["status"] != "closed"))
+    assert reopened["status"] == "resolved"  # its one referral is resolved
+    assert [t["kind"] for t in reopened["timeline"]][-1] == "case_reopened"

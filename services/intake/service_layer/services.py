@@ -12,10 +12,14 @@ from sqlalchemy import and_, exists, or_
 
 from contracts import (
     Attachment,
+    CaseClosedV1,
+    CaseOutcome,
+    CaseReopenedV1,
     ComplaintAssessedV1,
     ComplaintInformationAddedV1,
     ComplaintWithdrawnV1,
     ReferralCreatedV1,
+    ReferralEscalatedV1,
     ReferralStatus,
     ReferralStatusChangedV1,
     SatisfactionRecordedV1,
@@ -33,6 +37,7 @@ from ..domain.status import (
     can_record_satisfaction,
     can_withdraw,
     fold_status,
+    status_from_referrals,
 )
 
 
@@ -235,3 +240,41 @@ async def on_referral_status_changed(event: ReferralStatusChangedV1, meta: Cloud
         "agency_id": event.agency_id, "referral_id": str(event.referral_id),
         "from": str(event.from_status), "to": str(event.to_status)})
     await _refold(repo, row, StatusEvent.REFERRAL_STATUS_CHANGED, event.changed_at)
+
+
+async def on_case_closed(event: CaseClosedV1, meta: CloudEventMeta, uow: UnitOfWork) -> None:
+    repo = ComplaintRepository(uow.session)
+    row = await repo.get(event.complaint_id)
+    if row is None:  # a complaint this database never held (e.g. another deployment's)
+        return
+    await repo.add_timeline(event.complaint_id, event.closed_at, "case_closed", {
+        "outcome": str(event.outcome), "by": event.closed_by,
+        "merged_into": str(event.merged_into) if event.merged_into else None})
+    # A withdrawal was recorded here first; a merged duplicate lives on in the other case.
+    if event.outcome in (CaseOutcome.REFERRALS_ENDED, CaseOutcome.HANDLED_AT_PUSKESOS):
+        await _refold(repo, row, StatusEvent.CLOSED, event.closed_at)
+
+
+async def on_case_reopened(event: CaseReopenedV1, meta: CloudEventMeta,
+                           uow: UnitOfWork) -> None:
+    repo = ComplaintRepository(uow.session)
+    row = await repo.get(event.complaint_id)
+    if row is None:
+        return
+    await repo.add_timeline(event.complaint_id, event.reopened_at, "case_reopened",
+                            {"by": event.reopened_by})
+    if row["status"] == ComplaintStatus.CLOSED:  # open again: the referrals say where it is
+        statuses = {r["referral_id"]: ReferralStatus(r["status"])
+                    for r in await repo.referrals(event.complaint_id)}
+        status = status_from_referrals(statuses) if statuses else ComplaintStatus.ASSESSED
+        await repo.set_status(event.complaint_id, status, event.reopened_at)
+
+
+async def on_referral_escalated(event: ReferralEscalatedV1, meta: CloudEventMeta,
+                                uow: UnitOfWork) -> None:
+    repo = ComplaintRepository(uow.session)
+    if await repo.get(event.complaint_id) is None:
+        return
+    await repo.add_timeline(event.complaint_id, event.escalated_at, "escalated", {
+        "agency_id": event.agency_id, "referral_id": str(event.referral_id),
+        "level": str(event.level), "by": event.escalated_by})
