@@ -11,8 +11,9 @@ Measured:
 * pass: one full planning pass (`plan_due`) at "now": every due deadline claimed, its steps
   computed, reminders, inbox messages and pending deliveries written, next-due times updated;
 * send: `deliver_due` over the pending webhook deliveries that pass created, to the HMAC-checking
-  receiver (`slrt.embedded.receiver`) running in another process; reminders/s = deliveries
-  marked sent / wall time (lease, HTTP POST, mark sent and ReminderSentV1 outbox rows).
+  receiver (`slrt.embedded.receiver`) running in another process, through the service's own
+  HTTP client (`delivery_client`); reminders/s = deliveries marked sent / wall time (lease,
+  HTTP POST, mark sent and ReminderSentV1 outbox rows); also the sender's CPU per delivery.
 
 Targets (issue 6): scan < 1 s per pass over 1M; ≥ 500 reminders/s to a local webhook.
 
@@ -78,11 +79,11 @@ async def _fill(url: str, n: int, due: int) -> None:
 
 
 async def _run(args: argparse.Namespace, name: str, hook_url: str) -> dict[str, Any]:
-    import httpx
     from sqlalchemy import func, select
     from sqlalchemy.ext.asyncio import async_sessionmaker
 
     from services.notification.adapters.channels import Webhook
+    from services.notification.adapters.http_client import delivery_client
     from services.notification.adapters.scheduler_store import SchedulerStore
     from services.notification.adapters.tables import deliveries, metadata
     from services.notification.bootstrap import DEFINITION
@@ -116,8 +117,8 @@ async def _run(args: argparse.Namespace, name: str, hook_url: str) -> dict[str, 
             scans.append(time.perf_counter() - t)
             await session.rollback()
     assert len(rows) == min(args.batch, args.due)
-    async with httpx.AsyncClient(timeout=10, limits=httpx.Limits(
-            max_connections=args.concurrency)) as client:
+    # The service's own client (bootstrap): keep-alive pool of `--concurrency` connections.
+    async with delivery_client(10.0, args.concurrency) as client:
         # No digest here: one webhook delivery per reminder is what throughput is about.
         notifier = Notifier(
             policy=dataclasses.replace(load_policy(), digest_more_than=10**9),
@@ -127,9 +128,9 @@ async def _run(args: argparse.Namespace, name: str, hook_url: str) -> dict[str, 
         t = time.perf_counter()
         recorded = await plan_due(notifier, uow, NOW)
         pass_s = time.perf_counter() - t
-        t = time.perf_counter()
+        t, cpu = time.perf_counter(), time.process_time()
         sent, failed = await deliver_due(notifier, uow, lambda: NOW)
-        send_s = time.perf_counter() - t
+        send_s, send_cpu_s = time.perf_counter() - t, time.process_time() - cpu
     async with sessions() as session:
         sent_rows = (await session.execute(select(func.count()).select_from(deliveries).where(
             deliveries.c.status == "sent", deliveries.c.channel == "webhook"))).scalar_one()
@@ -143,6 +144,7 @@ async def _run(args: argparse.Namespace, name: str, hook_url: str) -> dict[str, 
         "pass_reminders_per_s": round(recorded / pass_s),
         "sent": sent, "failed": failed, "sent_rows": sent_rows, "send_s": round(send_s, 3),
         "sent_per_s": round(sent / send_s) if send_s else None,
+        "send_cpu_us_per_delivery": round(send_cpu_s / sent * 1e6) if sent else None,
     }
 
 

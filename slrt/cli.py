@@ -33,6 +33,8 @@ def up(
     demo: Annotated[bool, typer.Option(help="Load the demo registry")] = True,
     smtp_port: Annotated[int, typer.Option(help="Port of the local SMTP sink (reminder mail)")
                          ] = 8025,
+    webhook_port: Annotated[int, typer.Option(
+        help="Port of the local receiver of webhooks and SMS gateway requests")] = 8026,
 ) -> None:
     """Start the embedded system: Tansu broker, SQLite databases and the four services."""
     from .auth import DevTokenIssuer, Role
@@ -42,7 +44,8 @@ def up(
 
     ports = {"intake": intake_port, "registry": registry_port, "referral": referral_port,
              "notification": notification_port}
-    stack = Stack(StackConfig(data_dir, broker_port, ports, load_demo=demo, smtp_port=smtp_port))
+    stack = Stack(StackConfig(data_dir, broker_port, ports, load_demo=demo, smtp_port=smtp_port,
+                              webhook_port=webhook_port))
     stopping = False
 
     def _stop(_sig: int, _frame: object) -> None:
@@ -73,6 +76,8 @@ def up(
     console.print(f"  reminder mail  SMTP sink {stack.cfg.host}:{stack.cfg.smtp_port} -> "
                   f"{stack.mail.path} (read with `slrt mail`; in-app inbox: "
                   f"{stack.url('notification')}/v1/inbox/...)")
+    console.print(f"  webhooks, SMS  receiver {stack.cfg.webhook_url}/hooks/<agency>, /sms -> "
+                  f"{stack.cfg.webhook_journal} (one JSON line per delivery)")
     console.print("Development token (national_admin, 8 h) — more with `slrt token`:")
     console.print(token, soft_wrap=True, highlight=False)
     console.print("Stop with Ctrl-C.")

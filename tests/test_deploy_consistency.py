@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib
 import re
 from pathlib import Path
 from typing import Any
@@ -14,6 +15,7 @@ from slrt.settings import ServiceSettings
 ROOT = Path(__file__).resolve().parents[1]
 SERVICES = ("intake", "registry", "referral", "notification")
 DATABASE = re.compile(r"^CREATE DATABASE (\w+) OWNER (\w+);", re.MULTILINE | re.IGNORECASE)
+DEFAULTED = re.compile(r"\$\{\w+:-([^}]*)\}")  # ${NAME:-default} as compose interpolates it
 DATABASE_URL = re.compile(r"^postgresql\+asyncpg://(?P<user>[^:@/]+)(:[^@]*)?@[^/]+/(?P<db>\w+)$")
 
 by_service = pytest.mark.parametrize("service", SERVICES)
@@ -41,6 +43,16 @@ def environment(spec: dict[str, Any]) -> dict[str, str]:
     if isinstance(env, list):
         env = dict(item.split("=", 1) for item in env)
     return {str(k): str(v) for k, v in env.items()}
+
+
+def settings_class(service: str) -> type[ServiceSettings]:
+    """The service's own Settings class: the shared fields plus its service-specific ones.
+
+    Imported from `services.<name>.settings` alone, not the composition root, so this test does
+    not depend on the rest of a service importing cleanly."""
+    cls = importlib.import_module(f"services.{service}.settings").Settings
+    assert issubclass(cls, ServiceSettings)
+    return cls  # type: ignore[no-any-return]
 
 
 def settings_of(compose: dict[str, Any], service: str) -> dict[str, str]:
@@ -77,14 +89,14 @@ def test_services_share_one_image(compose: dict[str, Any]) -> None:
 
 @by_service
 def test_env_vars_are_settings_fields(compose: dict[str, Any], service: str) -> None:
-    fields = set(ServiceSettings.model_fields)
+    fields = set(settings_class(service).model_fields)
     env = environment(compose["services"][service])
     stray = [
         k for k in env if k.startswith("SLRT_") and not k.startswith(f"SLRT_{service.upper()}_")
     ]
     assert not stray, f"{service} has variables with another service's prefix: {stray}"
     unknown = sorted(set(settings_of(compose, service)) - fields)
-    assert not unknown, f"{service}: no ServiceSettings field for {unknown}"
+    assert not unknown, f"{service}: no field of its Settings class for {unknown}"
 
 
 @by_service
@@ -115,9 +127,11 @@ def test_required_production_settings_are_set(compose: dict[str, Any], service: 
 
 @by_service
 def test_settings_values_parse(compose: dict[str, Any], service: str) -> None:
-    """The values are valid for the settings class (types, constraints), not just named right."""
-    values = {k: v for k, v in settings_of(compose, service).items() if "${" not in v}
-    ServiceSettings.model_validate(values)
+    """The values are valid for the settings class (types, constraints), not just named right;
+    a `${NAME:-default}` is checked with its default."""
+    defaulted = {k: DEFAULTED.sub(r"\1", v) for k, v in settings_of(compose, service).items()}
+    values = {k: v for k, v in defaulted.items() if "${" not in v}
+    settings_class(service).model_validate(values)
 
 
 @by_service
@@ -153,6 +167,13 @@ def test_http_ports_are_distinct(compose: dict[str, Any]) -> None:
 @by_service
 def test_idempotent_producer_on_apache_kafka(compose: dict[str, Any], service: str) -> None:
     assert settings_of(compose, service)["kafka_enable_idempotence"].lower() == "true"
+
+
+def test_notification_channels_come_from_the_environment(compose: dict[str, Any]) -> None:
+    """The relay, the gateway and the webhook secret differ per deployment: none is a literal."""
+    settings = settings_of(compose, "notification")
+    for key in ("smtp_host", "sms_gateway_url", "webhook_secret"):
+        assert DEFAULTED.fullmatch(settings[key]), f"notification: {key} is not ${{VAR:-...}}"
 
 
 def test_topics_service_creates_replicated_topics(compose: dict[str, Any]) -> None:

@@ -14,6 +14,7 @@ from slrt.outbox import Clock, utcnow
 from slrt.runtime import Runtime, ServiceDefinition, create_app
 
 from .adapters.channels import Channel, SmsGateway, SmtpEmail, Webhook
+from .adapters.http_client import delivery_client
 from .adapters.tables import metadata
 from .domain.contacts import load_contacts
 from .domain.policy import load_policy
@@ -42,7 +43,8 @@ def build_notifier(settings: Settings, client: httpx.AsyncClient) -> Notifier:
 
 def prepare(runtime: Runtime) -> None:
     settings = cast(Settings, runtime.settings)
-    client = httpx.AsyncClient(timeout=settings.delivery_timeout_s)
+    # Webhooks and SMS share one pool, as large as the sends a pass keeps in flight.
+    client = delivery_client(settings.delivery_timeout_s, settings.delivery_concurrency)
     runtime.extras["http_client"] = client
     notifier = build_notifier(settings, client)
     runtime.extras["notifier"] = notifier

@@ -3,7 +3,8 @@ and the benchmarks point notification at instead of agency endpoints.
 
 It checks the HMAC signature of webhooks (when given the secret), keeps each delivery once by
 its delivery id (a repeat after a sender's crash is answered 2xx and dropped), and can be told
-to fail the next N requests, to show retries.
+to fail the next N requests, to show retries. Given a journal file, it also appends each new
+delivery there as one JSON line, so what arrived can be read after the fact (`slrt up`).
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ import json
 import threading
 import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
 from typing import Any
 
 DELIVERY_HEADER = "X-SLRT-Delivery"
@@ -41,8 +43,12 @@ class _Server(ThreadingHTTPServer):
 class Receiver:
     """Accepts POSTs on any path; `accepted` maps delivery id -> {path, body}."""
 
-    def __init__(self, secret: str | None = None, host: str = "127.0.0.1", port: int = 0) -> None:
+    def __init__(self, secret: str | None = None, host: str = "127.0.0.1", port: int = 0,
+                 journal: Path | None = None) -> None:
         self.secret = secret
+        self.journal = journal
+        if journal is not None:
+            journal.parent.mkdir(parents=True, exist_ok=True)
         self.fail_next = 0
         self.requests = 0
         self.bad_signatures = 0
@@ -84,9 +90,16 @@ class Receiver:
                 return 503
             payload = json.loads(body or b"{}")
             key = headers.get(DELIVERY_HEADER) or str(payload.get("reference", ""))
-            self.accepted.setdefault(key, {"path": path, "signed": signed is not None,
-                                           **payload})
+            if key not in self.accepted:
+                self.accepted[key] = {"path": path, "signed": signed is not None, **payload}
+                self._write_journal(self.accepted[key])
             return 204
+
+    def _write_journal(self, entry: dict[str, Any]) -> None:
+        if self.journal is not None:  # under the lock: lines never interleave
+            with self.journal.open("a", encoding="utf-8") as out:
+                line = {"received_at": time.strftime("%Y-%m-%dT%H:%M:%S%z"), **entry}
+                out.write(json.dumps(line, ensure_ascii=False) + "\n")
 
     def start(self) -> Receiver:
         self._thread.start()

@@ -1,4 +1,6 @@
-"""`slrt up`: the whole system on one machine — Tansu, SQLite files, four service processes.
+"""`slrt up`: the whole system on one machine — Tansu, SQLite files, four service processes,
+and the local stand-ins for agencies' channels: an SMTP sink for reminder mail and an HTTP
+receiver for webhooks and the SMS gateway (every demo agency gets its webhooks there).
 
 Order matters: broker, topics, migrations, demo data, services; and on the way down, services
 (the broker's clients) before the broker.
@@ -8,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import json
 import os
 import subprocess
 import sys
@@ -26,6 +29,7 @@ from .broker import TansuBroker
 from .mailsink import MailSink
 from .ports import ensure_ports_free
 from .process import terminate
+from .receiver import Receiver
 from .topics import ensure_broker_epoch, ensure_topics
 
 
@@ -37,10 +41,25 @@ class StackConfig:
     host: str = "127.0.0.1"
     load_demo: bool = True
     smtp_port: int = 8025  # the local SMTP sink that receives reminder mail
+    webhook_port: int = 8026  # the local receiver of webhooks and SMS gateway requests
+    # The receiver checks signatures with it; a fixed development value, like the dev keys.
+    webhook_secret: str = "slrt-dev-webhook-secret"
 
     @property
     def mail_dir(self) -> Path:
         return self.data_dir / "mail"
+
+    @property
+    def webhook_url(self) -> str:
+        return f"http://{self.host}:{self.webhook_port}"
+
+    @property
+    def webhook_journal(self) -> Path:
+        return self.data_dir / "webhooks" / "received.jsonl"
+
+    @property
+    def contacts_file(self) -> Path:
+        return self.data_dir / "notification-contacts.json"
 
     @property
     def bootstrap(self) -> str:
@@ -68,8 +87,12 @@ def service_env(cfg: StackConfig, name: str, public_key: Path) -> dict[str, str]
         "AUTH_PUBLIC_KEY_FILE": str(public_key),
         "TRACE_FILE": str((cfg.data_dir / "traces" / f"{name}.jsonl").resolve()),
     }
-    if name == "notification":  # reminder mail goes to the local sink
-        values.update({"SMTP_HOST": cfg.host, "SMTP_PORT": str(cfg.smtp_port)})
+    if name == "notification":  # reminders go to the local sink and the local receiver
+        values.update({"SMTP_HOST": cfg.host, "SMTP_PORT": str(cfg.smtp_port),
+                       "WEBHOOK_SECRET": cfg.webhook_secret,
+                       "SMS_GATEWAY_URL": f"{cfg.webhook_url}/sms"})
+        if prefix + "CONTACTS_FILE" not in os.environ:  # a contact book of one's own wins
+            values["CONTACTS_FILE"] = str(cfg.contacts_file.resolve())
     env = dict(os.environ)
     env.update({prefix + k: v for k, v in values.items()})
     return env
@@ -90,6 +113,18 @@ def prepare(cfg: StackConfig) -> Path:
     return public_key
 
 
+def write_demo_contacts(cfg: StackConfig) -> None:
+    """Notification's demo contact book, plus a webhook for every agency to the local receiver
+    (`/hooks/<agency_id>`), so webhook deliveries can be watched without agency endpoints."""
+    from services.notification.domain.contacts import DEFAULT_CONTACTS_FILE
+
+    book = json.loads(DEFAULT_CONTACTS_FILE.read_text(encoding="utf-8"))
+    agency = book.setdefault("defaults", {}).setdefault("agency", {})
+    agency["webhook"] = cfg.webhook_url + "/hooks/{agency_id}"
+    cfg.contacts_file.write_text(json.dumps(book, indent=2, ensure_ascii=False) + "\n",
+                                 encoding="utf-8")
+
+
 async def create_topics(bootstrap: str) -> list[str]:
     created = await ensure_topics(bootstrap, all_topics(agency_ids()))
     await ensure_broker_epoch(bootstrap)
@@ -103,14 +138,18 @@ class Stack:
         self.cfg = cfg
         self.broker = TansuBroker(cfg.data_dir / "logs", port=cfg.broker_port, host=cfg.host)
         self.mail = MailSink(cfg.mail_dir, port=cfg.smtp_port, host=cfg.host)
+        self.webhooks: Receiver | None = None  # binds its port when built: built in start()
         self.processes: dict[str, subprocess.Popen[bytes]] = {}
         self._logs: list[IO[bytes]] = []
 
     def start(self, ready_timeout: float = 60.0) -> None:
         ensure_ports_free({"broker": self.cfg.broker_port, "smtp": self.cfg.smtp_port,
-                           **self.cfg.ports}, self.cfg.host)
+                           "webhook": self.cfg.webhook_port, **self.cfg.ports}, self.cfg.host)
         public_key = prepare(self.cfg)
+        write_demo_contacts(self.cfg)
         self.mail.start()
+        self.webhooks = Receiver(self.cfg.webhook_secret, self.cfg.host, self.cfg.webhook_port,
+                                 journal=self.cfg.webhook_journal).start()
         self.broker.start()
         asyncio.run(create_topics(self.cfg.bootstrap))
         logs = self.cfg.data_dir / "logs"
@@ -156,3 +195,5 @@ class Stack:
         self.broker.stop()
         with contextlib.suppress(Exception):  # never started, if start() failed early
             self.mail.stop()
+        if self.webhooks is not None:
+            self.webhooks.stop()

@@ -15,9 +15,10 @@ from typing import Any
 
 import httpx
 
-from contracts import ReferralCreatedV1
+from contracts import Contract, ReferralCreatedV1
 from services.notification.bootstrap import build_app
 from services.notification.entrypoints.scheduler import Scheduler
+from services.notification.service_layer import services
 from services.notification.settings import Settings
 from slrt.auth import DevTokenIssuer, ensure_dev_keys
 from slrt.embedded.ports import free_port
@@ -88,6 +89,18 @@ async def running(tmp: Path, url: str, clock: MovedClock, bootstrap: str | None 
     async with app.router.lifespan_context(app), httpx.AsyncClient(
             transport=httpx.ASGITransport(app=app), base_url="http://notification") as client:
         yield Notification(app, client, DevTokenIssuer.from_folder(tmp / "keys"))
+
+
+async def feed(n: Notification, event: Contract, event_id: str | None = None) -> None:
+    """What the Kafka consumer does with one event (inbox mark + handler, one transaction)."""
+    handlers = {"ReferralCreatedV1": services.on_referral_created,
+                "ReferralStatusChangedV1": services.on_referral_status_changed,
+                "CaseClosedV1": services.on_case_closed}
+    async with n.runtime.uow() as uow:
+        if await uow.already_handled(event_id or str(uuid.uuid4()), event.topic):
+            return
+        await handlers[type(event).__name__](n.runtime.extras["notifier"], event, None, uow)
+        await uow.commit()
 
 
 def referral(agency_id: str = "disdik-3402", tz: str = "Asia/Jakarta",

@@ -15,20 +15,14 @@ import pytest
 import pytest_asyncio
 from sqlalchemy import func, select
 
-from contracts import (
-    CaseClosedV1,
-    Contract,
-    ReferralStatus,
-    ReferralStatusChangedV1,
-)
+from contracts import CaseClosedV1, ReferralStatus, ReferralStatusChangedV1
 from services.notification.adapters.scheduler_store import SchedulerStore
 from services.notification.adapters.tables import deliveries, outbox, reminders
-from services.notification.service_layer import services
 from services.notification.service_layer.scheduling import plan_due
 from slrt.embedded.mailsink import MailSink
 from slrt.embedded.ports import free_port
 
-from .notification_env import MovedClock, Notification, migrate, receiving, referral, running
+from .notification_env import MovedClock, Notification, feed, migrate, receiving, referral, running
 
 pytestmark = pytest.mark.integration
 UTC = dt.UTC
@@ -47,18 +41,6 @@ async def db_url(request: pytest.FixtureRequest, tmp_path: Path, pg_databases: A
            else await pg_databases("notification"))
     await migrate(url)
     yield url
-
-
-async def feed(n: Notification, event: Contract, event_id: str | None = None) -> None:
-    """What the Kafka consumer does with one event (inbox mark + handler, one transaction)."""
-    handlers = {"ReferralCreatedV1": services.on_referral_created,
-                "ReferralStatusChangedV1": services.on_referral_status_changed,
-                "CaseClosedV1": services.on_case_closed}
-    async with n.runtime.uow() as uow:
-        if await uow.already_handled(event_id or str(uuid.uuid4()), event.topic):
-            return
-        await handlers[type(event).__name__](n.runtime.extras["notifier"], event, None, uow)
-        await uow.commit()
 
 
 def status(event: Any, to: ReferralStatus, when: dt.datetime) -> ReferralStatusChangedV1:

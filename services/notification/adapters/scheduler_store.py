@@ -128,18 +128,28 @@ class SchedulerStore:
                 .values(status="sent", sent_at=now, lease_until=None,
                         attempts=deliveries.c.attempts + 1, last_error=None))
 
-    async def mark_retry(self, delivery_id: str, attempts: int, next_at: dt.datetime,
-                         reason: str) -> None:
-        await self.session.execute(
-            update(deliveries).where(deliveries.c.id == delivery_id)
-            .values(attempts=attempts, next_attempt_at=next_at, lease_until=None,
-                    last_error=reason))
+    async def mark_retries(self, rows: list[dict[str, Any]]) -> None:
+        """rows: {id, attempts, next_attempt_at, reason}; one executemany for the whole batch
+        (a receiver that is down fails a whole batch: one round trip, not one per delivery)."""
+        if rows:
+            stmt = (update(deliveries).where(deliveries.c.id == bindparam("b_id"))
+                    .values(attempts=bindparam("b_attempts"),
+                            next_attempt_at=bindparam("b_next"), lease_until=None,
+                            last_error=bindparam("b_reason")))
+            await self.session.execute(stmt, [
+                {"b_id": r["id"], "b_attempts": r["attempts"], "b_next": r["next_attempt_at"],
+                 "b_reason": r["reason"]} for r in rows])
 
-    async def mark_failed(self, delivery_id: str, attempts: int, reason: str) -> None:
-        await self.session.execute(
-            update(deliveries).where(deliveries.c.id == delivery_id)
-            .values(status="failed", attempts=attempts, lease_until=None, last_error=reason,
-                    next_attempt_at=None))
+    async def mark_failed(self, rows: list[dict[str, Any]]) -> None:
+        """rows: {id, attempts, reason}; out of attempts, kept as `failed` with the reason."""
+        if rows:
+            stmt = (update(deliveries).where(deliveries.c.id == bindparam("b_id"))
+                    .values(status="failed", attempts=bindparam("b_attempts"),
+                            lease_until=None, last_error=bindparam("b_reason"),
+                            next_attempt_at=None))
+            await self.session.execute(stmt, [
+                {"b_id": r["id"], "b_attempts": r["attempts"], "b_reason": r["reason"]}
+                for r in rows])
 
     async def reminders_of(self, message_ids: Iterable[str]) -> dict[str, list[dict[str, Any]]]:
         ids = sorted(set(message_ids))

@@ -85,21 +85,26 @@ async def _record(notifier: Notifier, uow: UnitOfWork, batch: list[dict[str, Any
     carried = await store.reminders_of(r["message_id"] for r in ok)
     for row in ok:
         publish_sent(uow, carried.get(row["message_id"], []), row["channel"], now)
-    failed = 0
+    retries: list[dict[str, Any]] = []
+    exhausted: list[dict[str, Any]] = []
     for row, error in zip(batch, outcomes, strict=True):
         if error is None:
             continue
-        failed += 1
         attempts = row["attempts"] + 1
         # Reasons are channel names, exception types and HTTP codes: no address, no text.
         log.warning("delivery %s over %s failed (attempt %d/%d): %s", row["id"],
                     row["channel"], attempts, notifier.max_attempts, error)
+        mark = {"id": row["id"], "attempts": attempts, "reason": error}
         if attempts < notifier.max_attempts:
-            await store.mark_retry(row["id"], attempts, now + backoff(notifier, attempts), error)
-            continue
-        await store.mark_failed(row["id"], attempts, error)
-        await _report_failure(store, row, attempts, error, now)
-    return len(ok), failed
+            retries.append({**mark, "next_attempt_at": now + backoff(notifier, attempts)})
+        else:
+            exhausted.append(mark)
+    await store.mark_retries(retries)
+    await store.mark_failed(exhausted)
+    by_id = {row["id"]: row for row in batch}
+    for mark in exhausted:
+        await _report_failure(store, by_id[mark["id"]], mark["attempts"], mark["reason"], now)
+    return len(ok), len(retries) + len(exhausted)
 
 
 async def _report_failure(store: SchedulerStore, row: dict[str, Any], attempts: int,
