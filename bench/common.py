@@ -1,4 +1,5 @@
-"""Helpers shared by the benchmark scripts: the demo complaint body and latency statistics.
+"""Helpers shared by the benchmark scripts: the demo complaint body, latency statistics, the
+scratch PostgreSQL databases they create and drop, and the CPU time of a process.
 
 Imported by the scripts in this folder (`from bench.common import ...`); they put the repository
 root on `sys.path` first, so this works when a script is run as `.venv/bin/python bench/X.py`.
@@ -7,6 +8,7 @@ root on `sys.path` first, so this works when a script is run as `.venv/bin/pytho
 from __future__ import annotations
 
 import math
+import os
 import shlex
 import sys
 from collections.abc import Sequence
@@ -16,6 +18,33 @@ from typing import Any
 from services.registry.domain.demo import DEMO_NIK_WITH_SCHOOL_CHILD
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
+#: The local PostgreSQL server the benchmarks use (trust authentication).
+PG_HOST, PG_PORT, PG_USER = "127.0.0.1", 5432, "postgres"
+
+
+async def pg_admin(statement: str) -> None:
+    """Run one statement (CREATE / DROP DATABASE) on the server's `postgres` database."""
+    import asyncpg
+
+    conn = await asyncpg.connect(host=PG_HOST, port=PG_PORT, user=PG_USER, database="postgres")
+    try:
+        await conn.execute(statement)
+    finally:
+        await conn.close()
+
+
+def database_url(name: str) -> str:
+    """SQLAlchemy URL of database `name` on the benchmarks' server."""
+    return f"postgresql+asyncpg://{PG_USER}@{PG_HOST}:{PG_PORT}/{name}"
+
+
+def process_cpu_s(pid: int) -> float | None:
+    """User + system CPU seconds of a process so far (Linux /proc; None where unreadable)."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except (OSError, IndexError):
+        return None
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 def complaint_body(i: int) -> dict[str, Any]:

@@ -47,7 +47,15 @@ from rich.table import Table
 # Run as a script from the repository root: make the project's packages importable.
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bench.common import REPO_ROOT, command_line, complaint_body, summary  # noqa: E402
+from bench.common import (  # noqa: E402
+    REPO_ROOT,
+    command_line,
+    complaint_body,
+    database_url,
+    pg_admin,
+    process_cpu_s,
+    summary,
+)
 from slrt.auth import DevTokenIssuer, Role, ensure_dev_keys  # noqa: E402
 from slrt.embedded.broker import TansuBroker  # noqa: E402
 from slrt.embedded.ports import LOCALHOST, free_port  # noqa: E402
@@ -68,8 +76,6 @@ MAX_CONCURRENCY = 256
 REQUEST_TIMEOUT_S = 30.0
 BATCH_TIMEOUT_S = 120.0
 READY_TIMEOUT_S = 60.0
-PG_PORT = 5432
-PG_USER = "postgres"
 TARGET_RATIO = 0.4
 TARGET_P99_MS = 100.0
 TARGET_BATCH_PER_S = 5000.0
@@ -182,15 +188,6 @@ def load_worker_main() -> int:
 
 
 # --- processes ---------------------------------------------------------------------------------
-
-
-def process_cpu_s(pid: int) -> float | None:
-    """User + system CPU seconds of a process so far (Linux /proc; None elsewhere)."""
-    try:
-        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    except (OSError, IndexError):
-        return None
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 class Server:
@@ -352,21 +349,13 @@ def batch_figures(runs: list[BatchRun]) -> dict[str, Any]:
 # --- database ----------------------------------------------------------------------------------
 
 
-async def _admin_execute(sql: str) -> None:
-    conn = await asyncpg.connect(host=LOCALHOST, port=PG_PORT, user=PG_USER, database="postgres")
-    try:
-        await conn.execute(sql)
-    finally:
-        await conn.close()
-
-
 def create_database(name: str) -> str:
-    asyncio.run(_admin_execute(f'CREATE DATABASE "{name}"'))
-    return f"postgresql+asyncpg://{PG_USER}@{LOCALHOST}:{PG_PORT}/{name}"
+    asyncio.run(pg_admin(f'CREATE DATABASE "{name}"'))
+    return database_url(name)
 
 
 def drop_database(name: str) -> None:
-    asyncio.run(_admin_execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    asyncio.run(pg_admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
 
 
 # --- the run -----------------------------------------------------------------------------------

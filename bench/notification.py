@@ -36,7 +36,8 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-PG = "postgresql+asyncpg://postgres@127.0.0.1:5432/{name}"
+from bench.common import database_url, pg_admin  # noqa: E402
+
 SECRET = "bench-secret"
 NOW = dt.datetime(2026, 3, 10, 2, 0, tzinfo=dt.UTC)  # Tuesday 09:00 WIB
 
@@ -96,7 +97,7 @@ async def _run(args: argparse.Namespace, name: str, hook_url: str) -> dict[str, 
     from slrt.migrations import upgrade
     from slrt.outbox import OutboxWriter
 
-    url = PG.format(name=name)
+    url = database_url(name)
     await asyncio.to_thread(upgrade, DEFINITION.migrations, url)
     t0 = time.perf_counter()
     await _fill(url, args.deadlines, args.due)
@@ -149,17 +150,13 @@ async def _run(args: argparse.Namespace, name: str, hook_url: str) -> dict[str, 
 
 
 async def _with_database(args: argparse.Namespace, hook_url: str) -> dict[str, Any]:
-    import asyncpg
-
     name = f"slrt_bench_notif_{uuid.uuid4().hex[:8]}"
-    admin = await asyncpg.connect("postgresql://postgres@127.0.0.1:5432/postgres")
-    await admin.execute(f'CREATE DATABASE "{name}"')
+    await pg_admin(f'CREATE DATABASE "{name}"')
     try:
         return await _run(args, name, hook_url)
     finally:
         if not args.keep:
-            await admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        await admin.close()
+            await pg_admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
 def main() -> int:

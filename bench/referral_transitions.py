@@ -34,12 +34,16 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-import asyncpg
-
 # Run as a script from the repository root: make the project's packages importable.
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bench.common import command_line, summary  # noqa: E402
+from bench.common import (  # noqa: E402
+    command_line,
+    database_url,
+    pg_admin,
+    process_cpu_s,
+    summary,
+)
 from contracts import AgencyAction, ComplaintAssessedV1, Need, ReferralStatus, Sector  # noqa: E402
 from services.referral.adapters.tables import case_changes, metadata, referrals  # noqa: E402
 from services.referral.bootstrap import DEFINITION, load_policy  # noqa: E402
@@ -51,7 +55,6 @@ from slrt.db import UnitOfWork, make_engine  # noqa: E402
 from slrt.migrations import upgrade  # noqa: E402
 from slrt.outbox import OutboxWriter, utcnow  # noqa: E402
 
-PG_HOST, PG_PORT, PG_USER = "127.0.0.1", 5432, "postgres"
 SAMPLE = Path(__file__).resolve().parent.parent / "contracts/samples/complaint.assessed.v1.json"
 ACTIONS = (AgencyAction.ACCEPT, AgencyAction.PROGRESS, AgencyAction.RESOLVE)
 AGENCY = "disdik-3402"
@@ -73,7 +76,7 @@ def machine_cpu() -> tuple[float, float] | None:
 
 
 def _url(database: str) -> str:
-    return f"postgresql+asyncpg://{PG_USER}@{PG_HOST}:{PG_PORT}/{database}"
+    return database_url(database)
 
 
 class Units:
@@ -176,14 +179,7 @@ async def _open_pool(units: Units, size: int) -> list[int]:
 
 def _cpu_of(pids: Sequence[int]) -> float:
     """CPU seconds (user + system) used so far by these local processes (0 if unreadable)."""
-    total = 0.0
-    for pid in pids:
-        try:
-            values = Path(f"/proc/{pid}/stat").read_text().rsplit(") ", 1)[1].split()
-            total += (int(values[11]) + int(values[12])) / os.sysconf("SC_CLK_TCK")
-        except (OSError, IndexError, ValueError):
-            continue
-    return total
+    return sum(process_cpu_s(pid) or 0.0 for pid in pids)
 
 
 def _process(url: str, ids: list[str], concurrency: int, start_at: float,
@@ -215,14 +211,8 @@ async def _check(url: str, expected: int) -> list[str]:
 
 
 async def _database(action: str, name: str) -> None:
-    admin = await asyncpg.connect(host=PG_HOST, port=PG_PORT, user=PG_USER, database="postgres")
-    try:
-        if action == "create":
-            await admin.execute(f'CREATE DATABASE "{name}"')
-        else:
-            await admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-    finally:
-        await admin.close()
+    await pg_admin(f'CREATE DATABASE "{name}"' if action == "create"
+                   else f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -42,7 +42,7 @@ from rich.table import Table
 # Run as a script from the repository root: make the project's packages importable.
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bench.common import command_line  # noqa: E402
+from bench.common import PG_HOST, PG_PORT, PG_USER, command_line, pg_admin  # noqa: E402
 from services.registry.adapters.dtks_csv import write_households  # noqa: E402
 from services.registry.bootstrap import DEFINITION  # noqa: E402
 from services.registry.domain.synthetic import generate_households  # noqa: E402
@@ -50,7 +50,6 @@ from services.registry.service_layer.importing import ImportOptions, import_file
 from slrt.db import make_engine  # noqa: E402
 from slrt.migrations import upgrade  # noqa: E402
 
-PG_HOST, PG_PORT, PG_USER = "127.0.0.1", 5432, "postgres"
 SEED = 2015
 PERSONS_PER_HOUSEHOLD = 4.31  # the generator's mean, to aim at --persons
 TARGET_RATIO = 0.5
@@ -69,14 +68,6 @@ CREATE TABLE raw_persons (
   disability boolean, chronic_illness boolean, pregnant boolean, school_enrolled boolean,
   school_level text, occupation text, deceased boolean)
 """
-
-
-async def admin(statement: str) -> None:
-    conn = await asyncpg.connect(host=PG_HOST, port=PG_PORT, user=PG_USER, database="postgres")
-    try:
-        await conn.execute(statement)
-    finally:
-        await conn.close()
 
 
 def postgres_cpu_s() -> float | None:
@@ -197,7 +188,7 @@ async def bench(tmp: Path, databases: list[str], persons: int) -> dict[str, Any]
     with console.status(f"generating {persons:,} persons..."):
         generated = await asyncio.to_thread(generate, path, persons)
     for name in databases:
-        await admin(f'CREATE DATABASE "{name}"')
+        await pg_admin(f'CREATE DATABASE "{name}"')
     with console.status("raw COPY of the file into a bare table..."):
         raw = await raw_copy(databases[0], path)
     with console.status("import, indexes kept up to date..."):
@@ -285,7 +276,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     finally:
         for name in databases:
             try:
-                asyncio.run(admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+                asyncio.run(pg_admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
             except (OSError, asyncpg.PostgresError) as exc:  # do not hide the run's own error
                 console.print(f"[red]could not drop database {name}: {exc}[/red]")
         if args.keep:

@@ -39,8 +39,8 @@ import asyncpg
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bench.common import command_line, percentile  # noqa: E402
-from bench.registry_import import admin, generate, url_of  # noqa: E402
+from bench.common import command_line, percentile, pg_admin  # noqa: E402
+from bench.registry_import import generate, url_of  # noqa: E402
 from services.registry.adapters.repository import HouseholdRepository  # noqa: E402
 from services.registry.adapters.search import by_nik  # noqa: E402
 from services.registry.bootstrap import DEFINITION  # noqa: E402
@@ -119,7 +119,7 @@ def stats(times: list[float]) -> dict[str, float]:
 async def bench(tmp: Path, database: str, persons: int, lookups: int) -> dict[str, Any]:
     path = tmp / "registry.csv"
     generated = await asyncio.to_thread(generate, path, persons)
-    await admin(f'CREATE DATABASE "{database}"')
+    await pg_admin(f'CREATE DATABASE "{database}"')
     await asyncio.to_thread(upgrade, DEFINITION.migrations, url_of(database))
     engine = make_engine(url_of(database))
     try:
@@ -184,7 +184,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         result = asyncio.run(bench(tmp, database, args.persons, args.lookups))
     finally:
-        asyncio.run(admin(f'DROP DATABASE IF EXISTS "{database}" WITH (FORCE)'))
+        asyncio.run(pg_admin(f'DROP DATABASE IF EXISTS "{database}" WITH (FORCE)'))
         shutil.rmtree(tmp, ignore_errors=True)
     report = {"command": command_line("bench/registry_lookup.py", argv),
               "date": dt.date.today().isoformat(), "cores": os.cpu_count(), **result,
