@@ -29,13 +29,7 @@ async def _ensure_topic(runtime: Runtime, agency_id: str) -> None:
     topic = agency_topic(agency_id)
     try:
         await ensure_topics(runtime.settings.kafka_bootstrap_servers, {topic: 1})
-        # Measured on Tansu 0.6: a producer's first batch that mixes a topic created after the
-        # producer started with known ones waits for the request timeout (40 s) before the
-        # relay's retry gets through. Fetching the new topic's metadata first avoids it. The
-        # relay's producer offers no public hook for this yet, hence the guarded lookup.
-        producer = getattr(runtime.producer, "_producer", None)
-        if producer is not None:
-            await producer.partitions_for(topic)
+        await runtime.producer.learn_topic(topic)  # see RelayProducer.learn_topic
     except Exception as exc:  # the topic is also created at the next start-up
         log.warning("could not create the topic of agency %s: %s", agency_id,
                     type(exc).__name__)
