@@ -45,7 +45,8 @@ class ServiceDefinition:
     #: Loads service data into `runtime.extras` before subscriptions are made (e.g. policies).
     prepare: Callable[[Runtime], None] | None = None
     on_broker_ready: Sequence[Callable[[Runtime], Awaitable[None]]] = ()
-    #: Releases what `prepare` opened (after the relay and broker stopped).
+    #: Stops and releases what `prepare` started or opened (first, while the relay, broker and
+    #: database are still there).
     on_shutdown: Callable[[Runtime], Awaitable[None]] | None = None
     title: str = "SLRT"
 
@@ -182,11 +183,11 @@ def create_app(definition: ServiceDefinition, settings: ServiceSettings,
             yield
         finally:
             await cancel_and_wait(connecting)
+            if definition.on_shutdown is not None:
+                await definition.on_shutdown(runtime)
             await runtime.relay.stop()
             await runtime.producer.stop()
             await runtime.broker.stop()
-            if definition.on_shutdown is not None:
-                await definition.on_shutdown(runtime)
             await runtime.engine.dispose()
             runtime.telemetry.shutdown()
 

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import contextlib
-from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import cast
 
@@ -48,7 +46,15 @@ def prepare(runtime: Runtime) -> None:
     runtime.extras["http_client"] = client
     notifier = build_notifier(settings, client)
     runtime.extras["notifier"] = notifier
-    runtime.extras["scheduler"] = Scheduler(runtime, notifier, settings.scheduler_interval_s)
+    scheduler = Scheduler(runtime, notifier, settings.scheduler_interval_s)
+    runtime.extras["scheduler"] = scheduler
+    if settings.scheduler_enabled:
+        scheduler.start()
+
+
+async def shutdown(runtime: Runtime) -> None:
+    await runtime.extras["scheduler"].stop()
+    await runtime.extras["http_client"].aclose()
 
 
 DEFINITION = ServiceDefinition(
@@ -58,28 +64,10 @@ DEFINITION = ServiceDefinition(
     router=router,
     subscriptions=subscriptions,
     prepare=prepare,
+    on_shutdown=shutdown,
     title="SLRT Notification",
 )
 
 
 def build_app(settings: Settings | None = None, clock: Clock = utcnow) -> FastAPI:
-    settings = settings or Settings()
-    app = create_app(DEFINITION, settings, clock)
-    runtime_lifespan = app.router.lifespan_context
-
-    @contextlib.asynccontextmanager
-    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        # The shared runtime knows nothing of schedulers: start ours after it, stop it first.
-        async with runtime_lifespan(app):
-            runtime: Runtime = app.state.runtime
-            scheduler: Scheduler = runtime.extras["scheduler"]
-            if settings.scheduler_enabled:
-                scheduler.start()
-            try:
-                yield
-            finally:
-                await scheduler.stop()
-                await runtime.extras["http_client"].aclose()
-
-    app.router.lifespan_context = lifespan
-    return app
+    return create_app(DEFINITION, settings or Settings(), clock)
