@@ -14,12 +14,6 @@ from .history import MEMBER, Change
 from .proposal_changes import FieldChange
 
 
-def to_history(household_id: uuid.UUID, changes: Iterable[FieldChange]) -> list[Change]:
-    """History rows for field changes, values made JSON-ready (ids and dates as text)."""
-    return [Change(str(household_id), c.entity, str(c.entity_id), c.field, _json(c.old),
-                   _json(c.new)) for c in changes]
-
-
 def removals(household_id: uuid.UUID, changes: Iterable[FieldChange]) -> list[Change]:
     """History rows of members who left the household (a removal record, `field` None)."""
     return [Change(str(household_id), MEMBER, str(c.entity_id), None,
@@ -31,11 +25,3 @@ def removals(household_id: uuid.UUID, changes: Iterable[FieldChange]) -> list[Ch
 def changed_fields(changes: Iterable[FieldChange]) -> list[str]:
     """Sorted, distinct `entity.field` names (e.g. member.deceased) for HouseholdUpdatedV1."""
     return sorted({f"{c.entity}.{c.field}" for c in changes})
-
-
-def _json(value: object) -> object:
-    if isinstance(value, uuid.UUID):
-        return str(value)
-    if hasattr(value, "isoformat"):
-        return value.isoformat()  # type: ignore[attr-defined]
-    return value
