@@ -35,6 +35,7 @@ def up(
                          ] = 8025,
     webhook_port: Annotated[int, typer.Option(
         help="Port of the local receiver of webhooks and SMS gateway requests")] = 8026,
+    console_port: Annotated[int, typer.Option(help="Port of the web console")] = 8000,
 ) -> None:
     """Start the embedded system: Tansu broker, SQLite databases and the four services."""
     from .auth import DevTokenIssuer, Role
@@ -45,7 +46,7 @@ def up(
     ports = {"intake": intake_port, "registry": registry_port, "referral": referral_port,
              "notification": notification_port}
     stack = Stack(StackConfig(data_dir, broker_port, ports, load_demo=demo, smtp_port=smtp_port,
-                              webhook_port=webhook_port))
+                              webhook_port=webhook_port, console_port=console_port))
     stopping = False
 
     def _stop(_sig: int, _frame: object) -> None:
@@ -70,6 +71,7 @@ def up(
     token = DevTokenIssuer.from_folder(data_dir / "keys").issue(Role.NATIONAL_ADMIN,
                                                                 subject="dev-admin")
     console.print(f"[green]SLRT is up[/green] — broker {stack.cfg.bootstrap} (Tansu, memory only)")
+    console.print(f"  console       {stack.url('console')}   (sign in as any persona)")
     for name in SERVICE_NAMES:
         console.print(f"  {name:<13} {stack.url(name)}   docs: {stack.url(name)}/docs")
     console.print(f"  logs, traces   {data_dir}/logs, {data_dir}/traces")
@@ -121,6 +123,25 @@ def run_service(
         upgrade(entry.bootstrap.DEFINITION.migrations, settings.database_url)
     uvicorn.run(entry.bootstrap.build_app(settings), host=settings.http_host,
                 port=settings.http_port, log_level="warning", access_log=False)
+
+
+@app.command("console")
+def run_console() -> None:
+    """Run the web console against the service URLs of its SLRT_CONSOLE_* settings."""
+    import uvicorn
+
+    from services.console.bootstrap import build_app
+    from services.console.settings import Settings
+
+    from .embedded.ports import port_is_free
+
+    settings = Settings()
+    if not port_is_free(settings.http_host, settings.http_port):
+        console.print(f"[red]port {settings.http_port} (console) is already in use: stop what "
+                      f"uses it or set SLRT_CONSOLE_HTTP_PORT[/red]")
+        raise typer.Exit(2)
+    uvicorn.run(build_app(settings), host=settings.http_host, port=settings.http_port,
+                log_level="warning", access_log=False)
 
 
 @app.command()

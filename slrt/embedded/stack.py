@@ -42,6 +42,7 @@ class StackConfig:
     load_demo: bool = True
     smtp_port: int = 8025  # the local SMTP sink that receives reminder mail
     webhook_port: int = 8026  # the local receiver of webhooks and SMS gateway requests
+    console_port: int | None = 8000  # the web console (None: services only)
     # The receiver checks signatures with it; a fixed development value, like the dev keys.
     webhook_secret: str = "slrt-dev-webhook-secret"
 
@@ -98,6 +99,17 @@ def service_env(cfg: StackConfig, name: str, public_key: Path) -> dict[str, str]
     return env
 
 
+def console_env(cfg: StackConfig) -> dict[str, str]:
+    """Environment of the console: the four services' URLs and the development issuer."""
+    values = {f"{name.upper()}_URL": f"http://{cfg.host}:{cfg.ports[name]}"
+              for name in SERVICE_NAMES}
+    values.update({"HTTP_HOST": cfg.host, "HTTP_PORT": str(cfg.console_port),
+                   "DEV_KEYS_DIR": str((cfg.data_dir / "keys").resolve()),
+                   "PUBLIC_URL": f"http://{cfg.host}:{cfg.console_port}",
+                   "TRACE_FILE": str((cfg.data_dir / "traces" / "console.jsonl").resolve())})
+    return {**os.environ, **{f"SLRT_CONSOLE_{k}": v for k, v in values.items()}}
+
+
 def prepare(cfg: StackConfig) -> Path:
     """Migrate every service's SQLite file and load the demo registry; return the public key."""
     from ..auth import ensure_dev_keys
@@ -143,8 +155,11 @@ class Stack:
         self._logs: list[IO[bytes]] = []
 
     def start(self, ready_timeout: float = 60.0) -> None:
-        ensure_ports_free({"broker": self.cfg.broker_port, "smtp": self.cfg.smtp_port,
-                           "webhook": self.cfg.webhook_port, **self.cfg.ports}, self.cfg.host)
+        wanted = {"broker": self.cfg.broker_port, "smtp": self.cfg.smtp_port,
+                  "webhook": self.cfg.webhook_port, **self.cfg.ports}
+        if self.cfg.console_port is not None:
+            wanted["console"] = self.cfg.console_port
+        ensure_ports_free(wanted, self.cfg.host)
         public_key = prepare(self.cfg)
         write_demo_contacts(self.cfg)
         self.mail.start()
@@ -162,13 +177,25 @@ class Stack:
                 env=service_env(self.cfg, name, public_key), stdout=out, stderr=subprocess.STDOUT,
                 start_new_session=True)  # Ctrl-C reaches us; we stop children in order
         self._wait_ready(ready_timeout)
+        if self.cfg.console_port is not None:
+            self._start_console(ready_timeout)
+
+    def _start_console(self, timeout: float) -> None:
+        out = (self.cfg.data_dir / "logs" / "console.log").open("ab")
+        self._logs.append(out)
+        self.processes["console"] = subprocess.Popen(
+            [sys.executable, "-m", "slrt.cli", "console"], env=console_env(self.cfg),
+            stdout=out, stderr=subprocess.STDOUT, start_new_session=True)
+        self._wait_ready(timeout, ("console",), probe="/healthz")
 
     def url(self, name: str) -> str:
-        return f"http://{self.cfg.host}:{self.cfg.ports[name]}"
+        port = self.cfg.console_port if name == "console" else self.cfg.ports[name]
+        return f"http://{self.cfg.host}:{port}"
 
-    def _wait_ready(self, timeout: float) -> None:
+    def _wait_ready(self, timeout: float, names: tuple[str, ...] = SERVICE_NAMES,
+                    probe: str = "/readyz") -> None:
         deadline = time.monotonic() + timeout
-        pending = set(SERVICE_NAMES)
+        pending = set(names)
         while pending:
             for name in sorted(pending):
                 proc = self.processes[name]
@@ -176,7 +203,7 @@ class Stack:
                     raise RuntimeError(f"service {name} exited with {proc.returncode}; see "
                                        f"{self.cfg.data_dir / 'logs' / (name + '.log')}")
                 try:
-                    if httpx.get(self.url(name) + "/readyz", timeout=1.0).status_code == 200:
+                    if httpx.get(self.url(name) + probe, timeout=1.0).status_code == 200:
                         pending.discard(name)
                 except httpx.HTTPError:
                     pass

@@ -23,7 +23,7 @@ from ..integration.conftest import read_topic
 
 pytestmark = pytest.mark.e2e
 
-SERVICES = ("intake", "registry", "referral", "notification")
+SERVICES = ("intake", "registry", "referral", "notification", "console")
 
 
 @pytest.fixture

@@ -1,0 +1,7 @@
+"""Console screen: back_office (being built)."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter
+
+router = APIRouter()
