@@ -23,12 +23,13 @@ from ..integration.conftest import read_topic
 
 pytestmark = pytest.mark.e2e
 
-SERVICES = ("intake", "registry", "referral", "notification", "console")
+SERVICES = ("intake", "registry", "referral", "notification")
+PROCESSES = (*SERVICES, "console")
 
 
 @pytest.fixture
 def stack(tmp_path: Path) -> Iterator[dict[str, Any]]:
-    ports = {name: free_port() for name in SERVICES}
+    ports = {name: free_port() for name in PROCESSES}
     broker_port = free_port()
     data = tmp_path / "data"
     cmd = [sys.executable, "-m", "slrt.cli", "up", "--data-dir", str(data),
