@@ -102,7 +102,7 @@ def build_app(settings: Settings | None = None,
 
     @app.exception_handler(NotAllowed)
     async def _not_allowed(request: Request, exc: NotAllowed) -> Response:
-        return render(request, "error.html", optional_user(request), status_code=403,
+        return render(request, "error.html", await optional_user(request), status_code=403,
                       title_key="error.forbidden", message=None)
 
     @app.exception_handler(BackendError)
@@ -110,7 +110,7 @@ def build_app(settings: Settings | None = None,
         # A page that did not catch the service's refusal shows it as it is; 404 stays 404
         # (e.g. another agency's referral), a service that is down is a 503.
         code = exc.status if 400 <= exc.status < 500 else 503
-        return render(request, "error.html", optional_user(request), status_code=code,
+        return render(request, "error.html", await optional_user(request), status_code=code,
                       title_key=f"error.{code}" if code in (403, 404) else "error.backend",
                       message=exc.message)
 

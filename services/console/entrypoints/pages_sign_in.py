@@ -12,7 +12,7 @@ from slrt.auth import AuthError, Role
 from ..adapters.identity import DevSignIn, OidcSignIn, SignInError
 from ..domain.navigation import home_of
 from ..domain.personas import PERSONAS, persona
-from .session import SESSION_COOKIE, render
+from .session import SESSION_COOKIE, render, verify
 
 router = APIRouter()
 _OIDC_COOKIE = "slrt_oidc"  # state and PKCE verifier between the redirect and the return
@@ -25,8 +25,8 @@ def _safe_next(next_url: str | None) -> str | None:
     return None
 
 
-def _signed_in(request: Request, token: str, next_url: str | None) -> Response:
-    principal = request.app.state.token_verifier.verify(token)
+async def _signed_in(request: Request, token: str, next_url: str | None) -> Response:
+    principal = await verify(request, token)
     response = RedirectResponse(_safe_next(next_url) or home_of(principal.role), status_code=303)
     settings = request.app.state.settings
     response.set_cookie(SESSION_COOKIE, token, httponly=True, samesite="strict",
@@ -76,7 +76,7 @@ async def sign_in(request: Request, persona_key: Annotated[str, Form()] = "",
         return render(request, "sign_in.html", personas=PERSONAS,
                       roles=[r.value for r in Role], next=next, error=str(exc),
                       status_code=422)
-    return _signed_in(request, token, next)
+    return await _signed_in(request, token, next)
 
 
 @router.get("/auth/callback")
@@ -91,7 +91,7 @@ async def oidc_callback(request: Request, code: str = "", state: str = "") -> Re
                       status_code=400)
     try:
         token = await oidc.finish(code, verifier)
-        response = _signed_in(request, token, next_url or None)
+        response = await _signed_in(request, token, next_url or None)
     except (SignInError, AuthError) as exc:
         return render(request, "sign_in.html", personas=(), roles=(), next=None,
                       error=str(exc), status_code=401)

@@ -7,6 +7,7 @@ sends the browser to the sign-in page, and back to where it was afterwards.
 
 from __future__ import annotations
 
+import asyncio
 from dataclasses import dataclass
 from typing import Annotated, Any
 from urllib.parse import quote
@@ -59,12 +60,19 @@ async def current_user(request: Request) -> User:
     here = request.url.path + (f"?{request.url.query}" if request.url.query else "")
     if not token:
         raise SignInRequired(here)
-    verifier: TokenVerifier = request.app.state.token_verifier
     try:
-        principal = verifier.verify(token)
+        principal = await verify(request, token)
     except AuthError as exc:
         raise SignInRequired(here, str(exc)) from exc
     return User(principal, token)
+
+
+async def verify(request: Request, token: str) -> Principal:
+    """The token's principal; a JWKS check runs in a thread (a key fetch blocks)."""
+    verifier: TokenVerifier = request.app.state.token_verifier
+    if verifier.fetches_keys:
+        return await asyncio.to_thread(verifier.verify, token)
+    return verifier.verify(token)
 
 
 UserDep = Annotated[User, Depends(current_user)]
@@ -107,12 +115,12 @@ def render(request: Request, template: str, user: User | None = None, *, status_
     return response
 
 
-def optional_user(request: Request) -> User | None:
+async def optional_user(request: Request) -> User | None:
     """The signed-in user if any (error pages keep the menu), else None; never raises."""
     token = request.cookies.get(SESSION_COOKIE)
     if not token:
         return None
     try:
-        return User(request.app.state.token_verifier.verify(token), token)
+        return User(await verify(request, token), token)
     except AuthError:
         return None
