@@ -225,3 +225,24 @@ def test_mounted_files_exist(compose: dict[str, Any]) -> None:
             source = str(volume).split(":")[0]
             if source.startswith("./"):
                 assert (ROOT / source).exists(), f"{name} mounts missing {source}"
+
+
+def test_console_signs_in_through_the_provider_and_calls_the_services(
+    compose: dict[str, Any],
+) -> None:
+    from services.console.settings import Settings
+
+    spec = compose["services"]["console"]
+    assert command(spec) == ["console"]
+    settings = settings_of(compose, "console")
+    defaulted = {k: DEFAULTED.sub(r"\1", v) for k, v in settings.items()}
+    parsed = Settings.model_validate(defaulted)
+    assert parsed.dev_keys_dir is None and parsed.oidc_issuer  # no development sign-in
+    assert parsed.auth_issuer == settings_of(compose, "intake")["auth_issuer"]
+    assert parsed.auth_jwks_url == settings_of(compose, "intake")["auth_jwks_url"]
+    for service in SERVICES:
+        port = settings_of(compose, service)["http_port"]
+        assert getattr(parsed, f"{service}_url") == f"http://{service}:{port}"
+    assert int(settings["http_port"]) in published_container_ports(spec)
+    realm = (ROOT / "deploy" / "keycloak" / "slrt-realm.json").read_text(encoding="utf-8")
+    assert f'"clientId": "{parsed.oidc_client_id}"' in realm
