@@ -23,7 +23,7 @@ from .aio import cancel_and_wait
 from .auth import TokenVerifier
 from .db import UnitOfWork, make_engine
 from .embedded.topics import ensure_broker_epoch
-from .messaging import Subscription, make_broker, subscribe
+from .messaging import OffsetCommitter, Subscription, make_broker, subscribe
 from .outbox import Clock, OutboxWriter, utcnow
 from .producer import RelayProducer
 from .relay import OutboxRelay
@@ -69,6 +69,7 @@ class Runtime:
     clock: Clock = utcnow
     broker_ready: asyncio.Event = field(default_factory=asyncio.Event)
     extras: dict[str, Any] = field(default_factory=dict)
+    committer: OffsetCommitter | None = None
 
     def uow(self) -> UnitOfWork:
         return UnitOfWork(self.sessions, self.outbox, self.inbox, on_commit=self.relay.wake)
@@ -104,7 +105,8 @@ def build_runtime(definition: ServiceDefinition, settings: ServiceSettings,
                       clock=clock)
     if definition.prepare is not None:
         definition.prepare(runtime)
-    subscribe(broker, settings, runtime.uow, definition.subscriptions(runtime))
+    runtime.committer = subscribe(broker, settings, runtime.uow,
+                                  definition.subscriptions(runtime))
     return runtime
 
 
@@ -187,6 +189,8 @@ def create_app(definition: ServiceDefinition, settings: ServiceSettings,
                 await definition.on_shutdown(runtime)
             await runtime.relay.stop()
             await runtime.producer.stop()
+            if runtime.committer is not None:  # what was handled, before the consumer goes
+                await runtime.committer.stop()
             await runtime.broker.stop()
             await runtime.engine.dispose()
             runtime.telemetry.shutdown()

@@ -33,6 +33,9 @@ class ServiceSettings(BaseSettings):
     kafka_compression: str | None = "zstd"
     consumer_max_attempts: int = Field(3, ge=1, description="Tries before a message goes to DLQ")
     consumer_retry_backoff_s: float = 0.2
+    # Handled messages' offsets are committed together this often (a redelivery after a crash
+    # is at most this much, and harmless: the inbox knows the events).
+    consumer_commit_interval_ms: float = Field(200.0, gt=0)
 
     # Outbox relay
     outbox_poll_interval_s: float = 0.5

@@ -83,3 +83,44 @@ async def test_malformed_event_goes_to_dlq_and_consumer_keeps_going(sqlite_syste
 
 async def _assessed(system: System, complaint_id: uuid.UUID) -> bool:
     return await assessment_count(system, complaint_id) == 1
+
+
+async def test_offsets_are_committed_together_after_the_effects(sqlite_system: System) -> None:
+    """Twenty events: all handled, their offsets committed in far fewer requests than events
+    (one per message cost more than the handling), and never past what was handled."""
+    from aiokafka import TopicPartition
+    from aiokafka.admin import AIOKafkaAdminClient
+
+    from contracts.topics import CORE_TOPICS
+
+    system = sqlite_system
+    runtime = system.runtime("registry")
+    committer = runtime.committer
+    before = committer.commits
+    ids = [uuid.uuid4() for _ in range(20)]
+    for complaint_id in ids:
+        event = registered(complaint_id)
+        await produce(system.bootstrap, event.topic, encode(event), event.key().encode(),
+                      headers_for(event, source="/test", event_id=uuid.uuid4()))
+    await eventually(lambda: _all_assessed(system, ids))
+    await committer.flush()
+    assert 1 <= committer.commits - before < len(ids)
+
+    admin = AIOKafkaAdminClient(bootstrap_servers=system.bootstrap)
+    await admin.start()
+    try:
+        topic = ComplaintRegisteredV1.topic
+        partitions = [TopicPartition(topic, p) for p in range(CORE_TOPICS[topic])]
+        group = f"{runtime.settings.kafka_consumer_group_prefix}.registry"
+        committed = await admin.list_consumer_group_offsets(group, partitions=partitions)
+    finally:
+        await admin.close()
+    async with runtime.sessions() as session:
+        handled = int((await session.execute(
+            select(func.count()).select_from(runtime.inbox)
+            .where(runtime.inbox.c.topic == ComplaintRegisteredV1.topic))).scalar_one())
+    assert sum(m.offset for m in committed.values() if m.offset > 0) == handled
+
+
+async def _all_assessed(system: System, ids: list[uuid.UUID]) -> bool:
+    return all([await assessment_count(system, i) == 1 for i in ids])
