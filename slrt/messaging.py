@@ -27,7 +27,9 @@ from aiokafka import ConsumerRebalanceListener, TopicPartition
 from faststream import AckPolicy
 from faststream.kafka import KafkaBroker, KafkaMessage
 from faststream.kafka.opentelemetry import KafkaTelemetryMiddleware
-from opentelemetry.trace import TracerProvider
+from opentelemetry import trace
+from opentelemetry.trace import SpanKind, Tracer, TracerProvider
+from opentelemetry.trace.propagation.tracecontext import TraceContextTextMapPropagator
 from pydantic import ValidationError
 
 from contracts import Contract, dlq
@@ -37,6 +39,7 @@ from .db import UnitOfWork
 from .settings import ServiceSettings
 
 log = logging.getLogger(__name__)
+_PROPAGATOR = TraceContextTextMapPropagator()
 
 Handler = Callable[[Any, CloudEventMeta, UnitOfWork], Awaitable[None]]
 
@@ -128,12 +131,18 @@ class OffsetCommitter(ConsumerRebalanceListener):  # type: ignore[misc]
 
 def subscribe(broker: KafkaBroker, settings: ServiceSettings,
               uow_factory: Callable[[], UnitOfWork], subscriptions: Sequence[Subscription],
-              *, group: str | None = None) -> OffsetCommitter | None:
+              *, group: str | None = None,
+              tracer_provider: TracerProvider | None = None) -> OffsetCommitter | None:
     """Register a service's subscriptions on the broker (before `broker.start()`).
 
     One Kafka consumer serves all of a service's topics and dispatches by topic: each consumer
     polls the broker on its own (every `fetch_max_wait_ms` on Tansu), so one per topic would
     multiply the idle cost and the group joins.
+
+    With `consumer_batch_max_records` > 1 the consumer takes what the broker has ready in one
+    call (FastStream's per-call cost is paid once per batch, not per event, which matters when
+    events queue up); each event is still handled in its own transaction and its own span, a
+    child of the event's traceparent.
     """
     if not subscriptions:
         return None
@@ -142,6 +151,12 @@ def subscribe(broker: KafkaBroker, settings: ServiceSettings,
         raise ValueError("one subscription per topic")
     group_id = f"{settings.kafka_consumer_group_prefix}.{group or settings.service_name}"
     committer = OffsetCommitter(settings.consumer_commit_interval_ms / 1000)
+    batch = settings.consumer_batch_max_records > 1
+    batching: dict[str, Any] = {
+        "batch": True, "max_records": settings.consumer_batch_max_records,
+        "batch_timeout_ms": settings.consumer_batch_timeout_ms} if batch else {}
+    tracer = (tracer_provider or trace.get_tracer_provider()).get_tracer(__name__) \
+        if batch else None
     broker.subscriber(
         *by_topic,
         group_id=group_id,
@@ -151,42 +166,63 @@ def subscribe(broker: KafkaBroker, settings: ServiceSettings,
         session_timeout_ms=settings.kafka_session_timeout_ms,
         heartbeat_interval_ms=settings.kafka_heartbeat_interval_ms,
         fetch_max_wait_ms=settings.kafka_fetch_max_wait_ms,
-    )(_consumer_for(broker, settings, uow_factory, by_topic, group_id, committer))
+        **batching,
+    )(_consumer_for(broker, settings, uow_factory, by_topic, group_id, committer, tracer))
     return committer
 
 
 def _consumer_for(broker: KafkaBroker, settings: ServiceSettings,
                   uow_factory: Callable[[], UnitOfWork], by_topic: dict[str, Subscription],
-                  group_id: str, committer: OffsetCommitter
+                  group_id: str, committer: OffsetCommitter, tracer: Tracer | None
                   ) -> Callable[[KafkaMessage], Awaitable[None]]:
-    handle = _handler_for(broker, settings, uow_factory, by_topic, group_id)
+    handle = _record_handler(broker, settings, uow_factory, by_topic, group_id)
 
     async def consume(msg: KafkaMessage) -> None:
-        try:
-            await handle(msg)
-        except BaseException:
-            # Not handled and not dead-lettered (even the DLQ failed): rewind to this message
-            # so it comes again; its offset is never committed.
-            await msg.nack()
-            raise
-        committer.handled(msg.consumer, msg.raw_message)
+        raw = msg.raw_message
+        records = raw if isinstance(raw, (tuple, list)) else (raw,)  # list: TestKafkaBroker
+        for record in records:
+            try:
+                if tracer is None:  # one message per call: FastStream's span is the event's
+                    await handle(record)
+                else:
+                    with _event_span(tracer, record):
+                        await handle(record)
+            except BaseException:
+                # Neither handled nor dead-lettered (even the DLQ failed): rewind every
+                # partition of the call to its first record, so this one comes again (those
+                # already handled come too, and their inbox entries skip them). Its offset is
+                # never committed.
+                await msg.nack()
+                raise
+            committer.handled(msg.consumer, record)
 
     return consume
 
 
-def _handler_for(broker: KafkaBroker, settings: ServiceSettings,
-                 uow_factory: Callable[[], UnitOfWork], by_topic: dict[str, Subscription],
-                 group_id: str) -> Callable[[KafkaMessage], Awaitable[None]]:
-    async def handle(msg: KafkaMessage) -> None:
-        raw = msg.raw_message
-        sub = by_topic[raw.topic]  # type: ignore[union-attr]
+def _event_span(tracer: Tracer, record: Any) -> Any:
+    """A CONSUMER span for one event of a batch, in the trace its traceparent names."""
+    carrier = {k: v.decode("latin-1") for k, v in (record.headers or ())
+               if k in ("traceparent", "tracestate")}
+    return tracer.start_as_current_span(
+        f"{record.topic} process", kind=SpanKind.CONSUMER,
+        context=_PROPAGATOR.extract(carrier),
+        attributes={"messaging.system": "kafka", "messaging.operation": "process",
+                    "messaging.destination.name": record.topic,
+                    "messaging.kafka.destination.partition": record.partition,
+                    "messaging.kafka.message.offset": record.offset})
+
+
+def _record_handler(broker: KafkaBroker, settings: ServiceSettings,
+                    uow_factory: Callable[[], UnitOfWork], by_topic: dict[str, Subscription],
+                    group_id: str) -> Callable[[Any], Awaitable[None]]:
+    async def handle(record: Any) -> None:
+        sub = by_topic[record.topic]
         try:
-            meta = read_headers(dict(raw.headers or ()))  # type: ignore[union-attr]
-            event = decode(sub.contract, msg.body)
+            meta = read_headers(dict(record.headers or ()))
+            event = decode(sub.contract, record.value)
         except (EnvelopeError, ValidationError) as exc:
-            offset = raw.offset  # type: ignore[union-attr]
-            log.warning("malformed event on %s@%s: %s", sub.topic, offset, _short(exc))
-            await dead_letter(broker, msg, sub.topic, group_id, exc, attempts=0)
+            log.warning("malformed event on %s@%s: %s", sub.topic, record.offset, _short(exc))
+            await dead_letter(broker, record, group_id, exc, attempts=0)
             return
         error: BaseException | None = None
         for attempt in range(1, settings.consumer_max_attempts + 1):
@@ -199,7 +235,7 @@ def _handler_for(broker: KafkaBroker, settings: ServiceSettings,
                 return
             except Unprocessable as exc:
                 log.warning("%s event %s refused: %s", sub.topic, meta.id, _short(exc))
-                await dead_letter(broker, msg, sub.topic, group_id, exc, attempts=attempt)
+                await dead_letter(broker, record, group_id, exc, attempts=attempt)
                 return
             except Exception as exc:  # retried, then dead-lettered below
                 error = exc
@@ -207,28 +243,27 @@ def _handler_for(broker: KafkaBroker, settings: ServiceSettings,
                             meta.id, attempt, settings.consumer_max_attempts, _short(exc))
                 await asyncio.sleep(settings.consumer_retry_backoff_s * attempt)
         assert error is not None
-        await dead_letter(broker, msg, sub.topic, group_id, error,
+        await dead_letter(broker, record, group_id, error,
                           attempts=settings.consumer_max_attempts)
 
     return handle
 
 
-async def dead_letter(broker: KafkaBroker, msg: KafkaMessage, topic: str, group_id: str,
-                      error: BaseException, *, attempts: int) -> None:
-    """Copy the message byte-for-byte to `<topic>.dlq` with why it failed (no payload in logs)."""
-    raw = msg.raw_message
-    headers = {k: v.decode("utf-8", "replace") for k, v in (raw.headers or ())}  # type: ignore[union-attr]
+async def dead_letter(broker: KafkaBroker, record: Any, group_id: str, error: BaseException,
+                      *, attempts: int) -> None:
+    """Copy a record byte-for-byte to `<topic>.dlq` with why it failed (no payload in logs)."""
+    headers = {k: v.decode("utf-8", "replace") for k, v in (record.headers or ())}
     headers.update({
         "dlq_error": _short(error),
         "dlq_error_type": type(error).__name__,
-        "dlq_source_topic": topic,
-        "dlq_partition": str(raw.partition),  # type: ignore[union-attr]
-        "dlq_offset": str(raw.offset),  # type: ignore[union-attr]
+        "dlq_source_topic": record.topic,
+        "dlq_partition": str(record.partition),
+        "dlq_offset": str(record.offset),
         "dlq_group": group_id,
         "dlq_attempts": str(attempts),
         "dlq_failed_at": dt.datetime.now(dt.UTC).isoformat(),
     })
-    await broker.publish(msg.body, dlq(topic), key=raw.key, headers=headers)  # type: ignore[union-attr]
+    await broker.publish(record.value, dlq(record.topic), key=record.key, headers=headers)
 
 
 def _short(exc: BaseException) -> str:

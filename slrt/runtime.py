@@ -106,7 +106,8 @@ def build_runtime(definition: ServiceDefinition, settings: ServiceSettings,
     if definition.prepare is not None:
         definition.prepare(runtime)
     runtime.committer = subscribe(broker, settings, runtime.uow,
-                                  definition.subscriptions(runtime))
+                                  definition.subscriptions(runtime),
+                                  tracer_provider=telemetry.provider)
     return runtime
 
 

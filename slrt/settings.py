@@ -36,6 +36,10 @@ class ServiceSettings(BaseSettings):
     # Handled messages' offsets are committed together this often (a redelivery after a crash
     # is at most this much, and harmless: the inbox knows the events).
     consumer_commit_interval_ms: float = Field(200.0, gt=0)
+    # Up to this many ready events per consumer call (1 = one call per event). When none is
+    # ready the consumer looks again after consumer_batch_timeout_ms.
+    consumer_batch_max_records: int = Field(100, ge=1)
+    consumer_batch_timeout_ms: int = Field(5, ge=1)
 
     # Outbox relay
     outbox_poll_interval_s: float = 0.5
