@@ -11,8 +11,11 @@ from slrt.runtime import Runtime, ServiceDefinition, create_app
 from .adapters.numbering import NumberBlocks
 from .adapters.tables import metadata
 from .entrypoints.api import router
+from .entrypoints.api_stats import register as register_stats
 from .entrypoints.handlers import subscriptions
 from .settings import Settings
+
+register_stats(router)  # GET /v1/complaints:stats (dashboards)
 
 
 def _prepare(runtime: Runtime) -> None:

@@ -52,6 +52,9 @@ OPERATIONS = [
     "POST /v1/complaints/{complaint_id}/information",
     "POST /v1/complaints/{complaint_id}/withdraw",
     "POST /v1/complaints/{complaint_id}/satisfaction",
+    "GET /v1/complaints:stats",
+    "POST /v1/complaints:validate",
+    "GET /v1/categories",
 ]
 
 

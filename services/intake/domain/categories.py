@@ -87,3 +87,69 @@ def subcategory_label(sector: Sector, subcategory: str) -> str | None:
     """The Indonesian label of a subcategory, or None when the pair is not valid."""
     return SUBCATEGORIES.get(sector, {}).get(subcategory)
 
+
+
+#: English labels of the sectors and subcategories, for clients that show the taxonomy in
+#: English (the console); the codes and the Indonesian labels above stay the reference.
+SECTOR_LABELS_EN: Final[dict[Sector, str]] = {
+    Sector.CIVIL_REGISTRATION: "Civil registration",
+    Sector.HEALTH: "Health",
+    Sector.EDUCATION: "Education",
+    Sector.SOCIAL_ASSISTANCE: "Social assistance",
+    Sector.DATA_UPDATE: "Data update",
+    Sector.HOUSING: "Housing",
+    Sector.BASIC_INFRASTRUCTURE: "Basic infrastructure",
+    Sector.ELDERLY_DISABILITY: "Older people and persons with disabilities",
+    Sector.CHILD_PROTECTION: "Child protection",
+    Sector.OTHER: "Other",
+}
+
+SUBCATEGORIES_EN: Final[dict[Sector, dict[str, str]]] = {
+    Sector.CIVIL_REGISTRATION: {
+        "nik": "No NIK yet",
+        "kk": "Family card (KK) missing or to be updated",
+        "akta_kelahiran": "Birth certificate",
+        "akta_kematian": "Death certificate",
+    },
+    Sector.HEALTH: {
+        "pbi_jk": "No KIS/PBI-JK health insurance yet",
+        "layanan_faskes": "Health facility services",
+        "biaya_rs": "Hospital costs",
+    },
+    Sector.EDUCATION: {
+        "kip_pip": "KIP/PIP not received",
+        "putus_sekolah": "Child dropped out of school",
+        "biaya_sekolah": "School costs",
+    },
+    Sector.SOCIAL_ASSISTANCE: {
+        "pkh": "Family Hope Programme (PKH)",
+        "bpnt_sembako": "BPNT/Sembako food assistance",
+        "blt": "Direct cash assistance (BLT)",
+    },
+    Sector.DATA_UPDATE: {
+        "belum_terdaftar": "Not registered in the social welfare data",
+        "data_salah": "Data incorrect",
+        "meninggal": "Family member deceased",
+        "pindah": "Moved to another address",
+    },
+    Sector.HOUSING: {
+        "rtlh": "Uninhabitable house (RTLH)",
+    },
+    Sector.BASIC_INFRASTRUCTURE: {
+        "listrik": "Electricity",
+        "air_bersih": "Clean water",
+        "sanitasi": "Sanitation",
+    },
+    Sector.ELDERLY_DISABILITY: {
+        "aslut": "Social assistance for older people (ASLUT)",
+        "alat_bantu": "Assistive devices for disability",
+        "aspd": "Social assistance for persons with disabilities (ASPD)",
+    },
+    Sector.CHILD_PROTECTION: {
+        "kekerasan": "Violence against children",
+        "anak_terlantar": "Neglected children",
+    },
+    Sector.OTHER: {
+        "lainnya": "Other",
+    },
+}

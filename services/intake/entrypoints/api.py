@@ -5,7 +5,7 @@ from __future__ import annotations
 import uuid
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Depends, Header, HTTPException, Query, Response, status
+from fastapi import APIRouter, Body, Depends, Header, HTTPException, Query, Response, status
 from fastapi.responses import HTMLResponse, JSONResponse
 from pydantic import BaseModel, ValidationError
 from sqlalchemy.exc import IntegrityError
@@ -17,12 +17,14 @@ from slrt.runtime import Runtime, RuntimeDep
 from ..adapters.receipt import render_receipt_html, render_receipt_pdf
 from ..domain.complaint import OfflineCapture
 from ..domain.status import ComplaintStatus
-from ..service_layer import services
+from ..service_layer import desk_form, services
 from ..service_layer.registration import ItemResult, Outcome, Submission, register
 from .schemas import (
     BatchIn,
     BatchItemOut,
     BatchOut,
+    CategoriesOut,
+    ComplaintCheck,
     ComplaintCreated,
     ComplaintIn,
     ErrorOut,
@@ -103,6 +105,27 @@ async def create_complaint(body: ComplaintIn, principal: DeskPrincipal, runtime:
         answer.headers["Idempotent-Replayed"] = "true"
         return answer
     return _json(created, status.HTTP_201_CREATED)
+
+
+@router.post("/complaints:validate", response_model=ComplaintCheck,
+             responses=_errors({400: _UNREADABLE, 403: _ROLE}))
+async def validate_complaint(
+    body: Annotated[dict[str, Any], Body(description=(
+        "The body of POST /v1/complaints, complete or still being filled in"))],
+    principal: DeskPrincipal, runtime: RuntimeDep,
+) -> Response:
+    """Checks a complaint as registering it would (fields, taxonomy, NIK, the caller's region)
+    and answers 200 with the errors and warnings found; a missing or malformed field is an
+    error like any other. Nothing is stored, numbered or published."""
+    check = desk_form.check_complaint(body, principal, runtime.clock())
+    return _json(ComplaintCheck(errors=issues(check.errors), warnings=issues(check.warnings)))
+
+
+@router.get("/categories", response_model=CategoriesOut, tags=["reference"])
+async def categories(principal: PrincipalDep) -> Response:
+    """The complaint taxonomy: sectors and their subcategory codes, labelled in Indonesian
+    and English, in the order a form lists them."""
+    return _json(CategoriesOut.model_validate({"items": desk_form.taxonomy()}))
 
 
 @router.post("/complaints:batch", response_model=BatchOut,

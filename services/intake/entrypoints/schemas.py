@@ -173,3 +173,30 @@ class WithdrawIn(RequestBody):
 class SatisfactionIn(RequestBody):
     score: int = Field(ge=1, le=5)
     comment: str | None = Field(None, max_length=2000)
+
+
+class ComplaintCheck(BaseModel):
+    """What registering the body would say about it: errors block it, warnings do not."""
+
+    errors: list[IssueOut]
+    warnings: list[IssueOut]
+
+
+class Labels(BaseModel):
+    id: str
+    en: str
+
+
+class SubcategoryOut(BaseModel):
+    code: str
+    label: Labels
+
+
+class CategoryOut(BaseModel):
+    code: Sector
+    label: Labels
+    subcategories: list[SubcategoryOut]
+
+
+class CategoriesOut(BaseModel):
+    items: list[CategoryOut]
