@@ -156,7 +156,12 @@ assessments = Table(
     Column("rules_version", String(40), nullable=False),
     Column("needs", JSON, nullable=False),
     Column("assessed_at", UtcDateTime, nullable=False),
+    # The complaint's village and the programs of its program needs (`domain/exclusion.py`),
+    # so exclusion errors are counted per village in SQL; NULL village: unknown (before 0004).
+    Column("village_code", String(10)),
+    Column("eligible_programs", String(100)),
 )
+Index("ix_assessments_village_assessed", assessments.c.village_code, assessments.c.assessed_at)
 
 #: Blocking keys of member names (`names.name_keys`: one consonant skeleton per token plus the
 #: joined name), so that a typo-tolerant name search reads a few index entries instead of every

@@ -16,6 +16,7 @@ from ..adapters.repository import HouseholdRepository
 from .api_duplicates import router as duplicates_router
 from .api_proposals import router as proposals_router
 from .api_search import router as search_router
+from .api_stats import router as stats_router
 
 router = APIRouter(prefix="/v1", tags=["registry"])
 
@@ -53,3 +54,4 @@ async def registry_stats(runtime: RuntimeDep) -> dict[str, Any]:
 router.include_router(search_router)
 router.include_router(proposals_router)
 router.include_router(duplicates_router)
+router.include_router(stats_router)

@@ -17,6 +17,7 @@ from slrt.outbox import Clock
 
 from ..adapters.repository import HouseholdRepository
 from ..domain.complaint_proposals import DataUpdateComplaint, proposal_from_complaint
+from ..domain.exclusion import missing_programs
 from ..domain.facts import ComplaintFacts
 from ..domain.matching import MatchResult, match_complainant
 from ..domain.model import Household
@@ -53,6 +54,8 @@ async def assess_complaint(event: ComplaintRegisteredV1, rules: RuleSet, uow: Un
         "match_method": match.method, "match_confidence": match.confidence,
         "match_reason": match.reason, "rules_version": rules.version,
         "needs": [n.model_dump(mode="json") for n in needs], "assessed_at": now,
+        "village_code": event.village_code,
+        "eligible_programs": missing_programs(n.model_dump() for n in needs),
     })
     assessed = ComplaintAssessedV1(
         complaint_id=event.complaint_id, complaint_number=event.complaint_number,
