@@ -1,6 +1,7 @@
 """Referral's HTTP API on a real broker and database (SQLite and PostgreSQL): agency scope,
 answers with versions (`If-Match`/`ETag`), refusals that list what is allowed, the back-office
-queue and tools, agencies as audited data, routing dry runs, withdrawal, and the timeline."""
+queue (with its filters) and tools, the case of a complaint, agencies as audited data, routing
+dry runs, withdrawal, the timeline, the case's trace id and the operator's read-only view."""
 
 from __future__ import annotations
 
@@ -20,9 +21,10 @@ from contracts import (
     Sector,
     agency_topic,
 )
+from contracts.envelope import encode, headers_for
 from slrt.auth import Role
 
-from .conftest import eventually, read_topic
+from .conftest import eventually, produce, read_topic
 from .referral_env import ReferralEnv, json_of, referral_env
 
 pytestmark = pytest.mark.integration
@@ -318,3 +320,100 @@ async def test_monitoring_figures_for_a_district(env: ReferralEnv) -> None:
     assert (await env.client.get("/v1/monitoring/counts",
                                  headers=disdik)).status_code == 403
     env.clock.advance(days=-40)
+
+
+async def test_queue_filters_complaint_lookup_and_the_cases_trace(env: ReferralEnv) -> None:
+    bo = env.headers(region="3471")  # Kota Yogyakarta: only this test's cases
+    event = env.assessment("3471010001")
+    trace = uuid.uuid4().hex
+    traceparent = f"00-{trace}-{'1' * 16}-01"
+    await produce(env.bootstrap, event.topic, encode(event), event.key().encode(),
+                  headers_for(event, source="/test", traceparent=traceparent))
+    first = await env.case(await env.case_id(event.complaint_id))
+    assert first["trace_id"] == trace  # the complaint's trace, from the event that opened it
+    housing = await env.opened("3471020001", needs=(HOUSING,))
+    returned = await env.opened("3471010001", needs=(HOUSING,))
+    for case, agency, action in ((first, "disdik-3471", "reject"),
+                                 (housing, "perkim-3471", "reject"),
+                                 (returned, "perkim-3471", "return")):
+        rid = case["referrals"][0]["referral_id"]
+        answer = await post(env, f"/v1/referrals/{rid}/{action}", env.officer(agency),
+                            {"note": "bukan kewenangan kami"})
+        assert answer.status_code == 200, answer.text
+
+    async def queue(**params: str) -> list[str]:
+        found = await env.client.get("/v1/back-office/queue", params=params, headers=bo)
+        assert found.status_code == 200, found.text
+        return [i["case_id"] for i in found.json()["items"]]
+
+    ids = [first["case_id"], housing["case_id"], returned["case_id"]]
+    assert await queue() == ids  # oldest first
+    assert await queue(category="housing") == ids[1:]
+    assert await queue(area="347101") == [ids[0], ids[2]]
+    assert await queue(area="3471020001", reason="rejected") == [ids[1]]
+    assert await queue(urgency="urgent") == [] and await queue(urgency="normal") == ids
+    assert await queue(area="3402") == []  # an area narrows the caller's region, never widens
+    assert await queue(overdue="true") == []
+    env.clock.advance(days=40)  # past the answer deadline of the returned referral
+    try:
+        assert await queue(overdue="true") == [ids[2]]
+        late = await env.client.get("/v1/back-office/queue?overdue=true", headers=bo)
+        assert late.json()["items"][0]["overdue"] is True
+    finally:
+        env.clock.advance(days=-40)
+    for bad in ({"area": "34x"}, {"category": "nothing"}, {"urgency": "soon"}):
+        assert (await env.client.get("/v1/back-office/queue", params=bad,
+                                     headers=bo)).status_code == 422
+
+    # The case of a complaint, by its number (any case) or id, inside the caller's region.
+    async def lookup(headers: dict[str, str], **params: str) -> Any:
+        return await env.client.get("/v1/cases", params=params, headers=headers)
+
+    by_number = await lookup(bo, complaint_number=first["complaint_number"].lower())
+    assert [i["case_id"] for i in by_number.json()["items"]] == [first["case_id"]]
+    by_id = await lookup(bo, complaint_id=housing["complaint_id"])
+    assert [i["complaint_number"] for i in by_id.json()["items"]] == [housing["complaint_number"]]
+    elsewhere = await lookup(env.headers(region="3402"), complaint_id=housing["complaint_id"])
+    assert elsewhere.json()["items"] == []
+    assert (await lookup(env.officer("perkim-3471"),
+                         complaint_id=housing["complaint_id"])).status_code == 403
+    assert (await lookup(bo)).status_code == 422
+
+
+async def test_the_operator_reads_cases_without_notes_and_changes_nothing(
+        env: ReferralEnv) -> None:
+    case = await env.opened("3471010001")
+    rid, path = case["referrals"][0]["referral_id"], f"/v1/cases/{case['case_id']}"
+    await post(env, f"/v1/referrals/{rid}/reject", env.officer("disdik-3471"),
+               {"note": "Bu Siti Rahayu sudah pindah"})
+    operator = env.headers(Role.OPERATOR, "")
+    seen = await env.client.get(path, headers=operator)
+    assert seen.status_code == 200 and seen.json()["case_id"] == case["case_id"]
+    assert "Siti Rahayu" not in seen.text and "+6281234567890" not in seen.text
+    timeline = await env.client.get(f"{path}/timeline", headers=operator)
+    assert timeline.status_code == 200 and "Siti Rahayu" not in timeline.text
+    rejected = next(i for i in timeline.json()["items"] if i["to_status"] == "rejected")
+    assert (rejected["note"], rejected["note_redacted"], rejected["by"]) == (
+        None, True, "officer-disdik-3471")
+    back_office = await env.client.get(f"{path}/timeline", headers=env.headers(region="3471"))
+    assert "Siti Rahayu" in back_office.text and "note_redacted" not in back_office.text
+    found = await env.client.get("/v1/cases", params={"complaint_id": case["complaint_id"]},
+                                 headers=operator)
+    assert [i["case_id"] for i in found.json()["items"]] == [case["case_id"]]
+
+    # Every change is refused: back-office tools, agencies' answers, agencies, the queue.
+    for url, body in ((f"/v1/referrals/{rid}/reroute", {"agency_id": "dinsos-3471"}),
+                      (f"{path}/inform", {"note": "x"}), (f"{path}/close", {}),
+                      (f"{path}/referrals", {"agency_id": "dinsos-3471"}),
+                      (f"/v1/referrals/{rid}/accept", {}),
+                      ("/v1/agencies/perkim-3471/referrals:reassign",
+                       {"to_agency_id": "dpupr-3471"})):
+        assert (await post(env, url, operator, body)).status_code == 403, url
+    assert (await env.client.get("/v1/back-office/queue", headers=operator)).status_code == 403
+
+    # A national admin reads the queue of the whole country but acts through the districts.
+    admin = env.headers(Role.NATIONAL_ADMIN, "")
+    queue = await env.client.get("/v1/back-office/queue?area=3471", headers=admin)
+    assert case["case_id"] in [i["case_id"] for i in queue.json()["items"]]
+    assert (await post(env, f"/v1/referrals/{rid}/reroute", admin,
+                       {"agency_id": "dinsos-3471"})).status_code == 403

@@ -45,6 +45,7 @@ class CaseInfo:
     routing_explanations: list[str] = field(default_factory=list)
     opened_at: dt.datetime | None = None
     closed_at: dt.datetime | None = None
+    trace_id: str | None = None  # of the complaint's journey, fixed when the case opens
 
     def needs_by_code(self) -> dict[str, Need]:
         return {n.code: n for n in self.needs}
@@ -172,7 +173,7 @@ def case_info_from_row(row: Row) -> CaseInfo:
         contact_name=row["contact_name"], contact_phone=row["contact_phone"],
         unrouted_needs=list(row["unrouted_needs"] or ()),
         routing_explanations=list(row["routing_explanations"] or ()),
-        opened_at=row["opened_at"], closed_at=row["closed_at"],
+        opened_at=row["opened_at"], closed_at=row["closed_at"], trace_id=row.get("trace_id"),
     )
 
 
@@ -198,7 +199,8 @@ def case_row(case: Case, info: CaseInfo, now: dt.datetime) -> dict[str, Any]:
         "needs": [n.model_dump(mode="json") for n in info.needs],
         "routing_explanations": list(info.routing_explanations),
         "contact_name": info.contact_name, "contact_phone": info.contact_phone,
-        "opened_at": info.opened_at or now, **case_state(case, info, now),
+        "opened_at": info.opened_at or now, "trace_id": info.trace_id,
+        **case_state(case, info, now),
     }
 
 

@@ -61,6 +61,16 @@ class ConcurrentUpdate(Exception):
 
 
 @dataclass(frozen=True)
+class QueueFilter:
+    """What the back office narrows its queue by (None: any)."""
+
+    category: str | None = None
+    urgency: str | None = None
+    area: str | None = None  # a Kemendagri code prefix: district (6 digits) or village (10)
+    overdue_at: dt.datetime | None = None  # only cases with a referral overdue at this time
+
+
+@dataclass(frozen=True)
 class Page:
     items: list[dict[str, Any]]
     total: int
@@ -234,8 +244,9 @@ class CaseRepository:
         return {r["case_id"]: dict(r) for r in rows.mappings()}
 
     async def back_office_queue(self, region: str, reason: str | None, limit: int,
-                                offset: int) -> Page:
-        """Active cases in `region` that wait for the back office (see `domain.attention`)."""
+                                offset: int, narrow: QueueFilter | None = None) -> Page:
+        """Active cases in `region` that wait for the back office (see `domain.attention`),
+        optionally narrowed (`QueueFilter`)."""
         r = referrals.c
         mine = r.case_id == cases.c.case_id
         conditions = {
@@ -246,10 +257,33 @@ class CaseRepository:
             "outcome_pending": not_(exists().where(mine, r.status.not_in(_ENDED))),
         }
         wanted = [conditions[reason]] if reason else list(conditions.values())
-        stmt = (select(cases).where(cases.c.status.in_(_ACTIVE_CASE),
-                                    region_filter(cases.c.village_code, region), or_(*wanted))
-                .order_by(cases.c.opened_at, cases.c.case_id))
+        where = [cases.c.status.in_(_ACTIVE_CASE), region_filter(cases.c.village_code, region),
+                 or_(*wanted)]
+        narrow = narrow or QueueFilter()
+        if narrow.category:
+            where.append(cases.c.category == narrow.category)
+        if narrow.urgency:
+            where.append(cases.c.urgency == narrow.urgency)
+        if narrow.area:
+            where.append(region_filter(cases.c.village_code, narrow.area))
+        if narrow.overdue_at is not None:
+            where.append(exists().where(mine, overdue_filter(narrow.overdue_at)))
+        stmt = select(cases).where(*where).order_by(cases.c.opened_at, cases.c.case_id)
         return await self._page(stmt, limit, offset)
+
+    async def find_cases(self, complaint_id: uuid.UUID | None,
+                         complaint_number: str | None) -> list[dict[str, Any]]:
+        """Cases by their complaint's id or number (at most one each: a complaint has one)."""
+        where: list[ColumnElement[bool]] = []
+        if complaint_id is not None:
+            where.append(cases.c.complaint_id == str(complaint_id))
+        if complaint_number:
+            where.append(cases.c.complaint_number == complaint_number)
+        if not where:
+            return []
+        rows = await self.session.execute(select(cases).where(or_(*where))
+                                          .order_by(cases.c.opened_at))
+        return [dict(r) for r in rows.mappings()]
 
     async def referrals_of_cases(self, case_ids: Sequence[str]) -> dict[str, list[dict[str, Any]]]:
         rows = await self.session.execute(

@@ -55,6 +55,9 @@ cases = Table(
     Column("closed_at", UtcDateTime),
     Column("opened_at", UtcDateTime, nullable=False),
     Column("updated_at", UtcDateTime),
+    # The W3C trace id of the complaint's journey (from the assessment event that opened the
+    # case), for the operators' link to the trace UI. Not personal data.
+    Column("trace_id", String(32)),
     Index("ix_cases_status", "status"),
 )
 

@@ -1,5 +1,6 @@
 """Back-office HTTP API (back office and managers, inside their region): the queue of cases
-that wait for them, one case with its timeline, and the tools — refer by hand, reroute, answer
+that wait for them (province and national coordinators read it too), the case of a complaint,
+one case with its timeline, and the tools — refer by hand, reroute, answer
 an agency's question, escalate, merge, handle at the Puskesos, inform, close, reopen, and
 reassign an agency's open referrals. `If-Match` carries the version read (the case's, or the
 referral's for referral tools)."""
@@ -11,10 +12,12 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Query, Response
 
+from contracts import Sector, Urgency
 from slrt.auth import Principal, PrincipalDep, Role, require_roles
 from slrt.runtime import RuntimeDep
 
 from ..service_layer import back_office, queries
+from ..service_layer.errors import BadRequest
 from .http import IfMatch, ReferralRoute, WorkDep, tagged
 from .schemas import (
     EscalateIn,
@@ -30,6 +33,13 @@ from .schemas import (
 router = APIRouter(route_class=ReferralRoute, tags=["back office"])
 
 BackOffice = Annotated[Principal, Depends(require_roles(Role.BACK_OFFICE, Role.MANAGER))]
+# Coordinators above the district read the queue of their region (they act through managers).
+QueueReader = Annotated[Principal, Depends(require_roles(
+    Role.BACK_OFFICE, Role.MANAGER, Role.PROVINCE_COORDINATOR, Role.NATIONAL_ADMIN))]
+# Everyone who reads whole cases in their region (agency officers read their referrals).
+CaseReader = Annotated[Principal, Depends(require_roles(
+    Role.PUSKESOS_OPERATOR, Role.FRONT_OFFICE, Role.BACK_OFFICE, Role.MANAGER,
+    Role.PROVINCE_COORDINATOR, Role.NATIONAL_ADMIN, Role.OPERATOR))]
 
 
 async def _case(work: WorkDep, case_id: uuid.UUID, principal: Principal,
@@ -39,12 +49,34 @@ async def _case(work: WorkDep, case_id: uuid.UUID, principal: Principal,
 
 
 @router.get("/back-office/queue", summary="Cases that wait for the back office")
-async def queue(principal: BackOffice, work: WorkDep,
+async def queue(principal: QueueReader, work: WorkDep,
                 reason: Annotated[QueueReason | None, Query(description="Only this reason")]
                 = None,
+                category: Annotated[Sector | None, Query(description="The case's sector")]
+                = None,
+                urgency: Annotated[Urgency | None, Query()] = None,
+                area: Annotated[str | None, Query(
+                    pattern=r"^\d{2,10}$",
+                    description="Inside your region: a district (6 digits) or village code")]
+                = None,
+                overdue: Annotated[bool, Query(
+                    description="Only cases with a referral past a running deadline")] = False,
                 limit: Annotated[int, Query(ge=1, le=500)] = 50,
                 offset: Annotated[int, Query(ge=0, le=1_000_000)] = 0) -> dict[str, Any]:
-    return await queries.back_office_queue(work, principal, reason, limit, offset)
+    return await queries.back_office_queue(
+        work, principal, reason, limit, offset, category=category.value if category else None,
+        urgency=urgency.value if urgency else None, area=area, overdue=overdue)
+
+
+@router.get("/cases", summary="The case of a complaint, by the complaint's id or number")
+async def find_cases(principal: CaseReader, work: WorkDep,
+                     complaint_id: Annotated[uuid.UUID | None, Query()] = None,
+                     complaint_number: Annotated[str | None, Query(
+                         max_length=32, description="e.g. SLRT-3402-2026-000123")] = None
+                     ) -> dict[str, Any]:
+    if complaint_id is None and not complaint_number:
+        raise BadRequest("give complaint_id or complaint_number")
+    return await queries.find_cases(work, principal, complaint_id, complaint_number)
 
 
 @router.get("/cases/{case_id}", summary="One case with its referrals (ETag: its version)")

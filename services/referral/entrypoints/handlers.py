@@ -3,7 +3,10 @@ responses move referrals. Each handler runs one use case in the consumer's unit 
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
+
+from opentelemetry import trace
 
 from contracts import (
     AgencyResponseV1,
@@ -21,10 +24,22 @@ from ..service_layer import agency_work, escalations, opening
 from ..service_layer.policy import ReferralPolicy
 from ..service_layer.unit import Work
 
+_TRACEPARENT = re.compile(r"^[0-9a-f]{2}-([0-9a-f]{32})-[0-9a-f]{16}-[0-9a-f]{2}$")
+
+
+def trace_id_of(meta: CloudEventMeta) -> str | None:
+    """The trace an event belongs to: its `traceparent`'s (the complaint's journey, begun by
+    intake's request), else the consuming span's; None when neither is valid."""
+    found = _TRACEPARENT.match((meta.traceparent or "").strip().lower())
+    if found and found.group(1) != "0" * 32:
+        return found.group(1)
+    context = trace.get_current_span().get_span_context()
+    return f"{context.trace_id:032x}" if context.is_valid else None
+
 
 def on_assessed(policy: ReferralPolicy, clock: Clock) -> Handler:
     async def handle(event: ComplaintAssessedV1, meta: CloudEventMeta, uow: UnitOfWork) -> None:
-        await opening.open_case(Work(uow, clock()), policy, event)
+        await opening.open_case(Work(uow, clock()), policy, event, trace_id_of(meta))
 
     return handle
 

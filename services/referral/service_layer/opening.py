@@ -22,9 +22,10 @@ from .policy import ReferralPolicy
 from .unit import SYSTEM, Work
 
 
-async def open_case(work: Work, policy: ReferralPolicy,
-                    event: ComplaintAssessedV1) -> uuid.UUID | None:
-    """Open the case and one referral per agency that must act; None if already opened."""
+async def open_case(work: Work, policy: ReferralPolicy, event: ComplaintAssessedV1,
+                    trace_id: str | None = None) -> uuid.UUID | None:
+    """Open the case and one referral per agency that must act; None if already opened.
+    `trace_id`: the trace of the complaint's journey, kept on the case for operators."""
     if await work.cases.case_id_for_complaint(event.complaint_id) is not None:
         return None  # the same assessment again (e.g. published twice)
     directory = await AgencyRepository(work.uow.session).directory()
@@ -47,7 +48,7 @@ async def open_case(work: Work, policy: ReferralPolicy,
         contact_name=event.contact_name, contact_phone=event.contact_phone,
         unrouted_needs=[c for p in plans if p.agency_id is None for c in p.need_codes],
         routing_explanations=[d.explanation for p in plans for d in p.decisions],
-        opened_at=now)
+        opened_at=now, trace_id=trace_id)
     early = await work.cases.early_withdrawal(event.complaint_id)
     if early is not None:
         changes += withdraw_changes(case, info, now, early["withdrawn_by"], early["reason"])

@@ -1,5 +1,5 @@
-"""Read-side use cases: one referral, an agency's inbox, one case, the back-office queue and a
-case's timeline, each filtered by the caller's scope."""
+"""Read-side use cases: one referral, an agency's inbox, one case, the back-office queue, the
+case of a complaint, and a case's timeline, each filtered by the caller's scope."""
 
 from __future__ import annotations
 
@@ -12,12 +12,19 @@ from slrt.auth import Principal
 
 from ..adapters.agency_store import AgencyRepository
 from ..adapters.records import CaseInfo, case_from_rows, referral_from_row
+from ..adapters.repository import QueueFilter
 from ..domain.agency_actions import allowed_actions
 from ..domain.attention import attention
 from ..domain.case import Case
 from ..domain.state import Referral
 from .errors import NotFound
-from .scope import case_in_scope, is_agency_officer, referral_in_scope, sees_case
+from .scope import (
+    case_in_scope,
+    is_agency_officer,
+    referral_in_scope,
+    sees_case,
+    sees_personal_data,
+)
 from .unit import Work
 
 
@@ -49,7 +56,7 @@ def case_view(case: Case, info: CaseInfo, now: dt.datetime) -> dict[str, Any]:
         "merged_into": case.merged_into, "opened_at": info.opened_at,
         "closed_at": info.closed_at, "needs": [n.code for n in info.needs],
         "unrouted_needs": info.unrouted_needs,
-        "routing_explanations": info.routing_explanations,
+        "routing_explanations": info.routing_explanations, "trace_id": info.trace_id,
         "available_actions": [a.value for a in case.available_actions()],
         "attention": [a.value for a in attention(case, info.unrouted_needs)],
         "referrals": [referral_view(r, info.village_code, now)
@@ -105,25 +112,48 @@ async def show_case(work: Work, case_id: uuid.UUID, principal: Principal) -> dic
     return case_view(case, info, work.now)
 
 
+def case_summary(case: Case, info: CaseInfo, now: dt.datetime) -> dict[str, Any]:
+    """A case in a list: what it is, where, why it waits, and how its referrals stand."""
+    return {
+        "case_id": case.case_id, "complaint_id": case.complaint_id,
+        "complaint_number": info.complaint_number, "village_code": info.village_code,
+        "category": info.category, "subcategory": info.subcategory, "urgency": info.urgency,
+        "status": case.status, "version": case.version, "opened_at": info.opened_at,
+        "unrouted_needs": info.unrouted_needs,
+        "attention": [a.value for a in attention(case, info.unrouted_needs)],
+        "available_actions": [a.value for a in case.available_actions()],
+        "overdue": any(r.overdue(now) for r in case.referrals.values()),
+        "referrals": [{"referral_id": r.referral_id, "agency_id": r.agency_id,
+                       "status": r.status, "overdue": r.overdue(now)}
+                      for r in case.referrals.values()],
+    }
+
+
+async def _summaries(work: Work, rows: Sequence[dict[str, Any]]) -> list[dict[str, Any]]:
+    referral_rows = await work.cases.referrals_of_cases([row["case_id"] for row in rows])
+    return [case_summary(*case_from_rows(row, referral_rows[row["case_id"]]), work.now)
+            for row in rows]
+
+
 async def back_office_queue(work: Work, principal: Principal, reason: str | None, limit: int,
-                            offset: int) -> dict[str, Any]:
-    page = await work.cases.back_office_queue(principal.region, reason, limit, offset)
-    ids = [row["case_id"] for row in page.items]
-    referral_rows = await work.cases.referrals_of_cases(ids)
-    items = []
-    for row in page.items:
-        case, info = case_from_rows(row, referral_rows[row["case_id"]])
-        items.append({
-            "case_id": case.case_id, "complaint_number": info.complaint_number,
-            "village_code": info.village_code, "category": info.category,
-            "urgency": info.urgency, "status": case.status, "version": case.version,
-            "opened_at": info.opened_at, "unrouted_needs": info.unrouted_needs,
-            "attention": [a.value for a in attention(case, info.unrouted_needs)],
-            "available_actions": [a.value for a in case.available_actions()],
-            "referrals": [{"referral_id": r.referral_id, "agency_id": r.agency_id,
-                           "status": r.status} for r in case.referrals.values()],
-        })
-    return {"items": items, "total": page.total, "limit": limit, "offset": offset}
+                            offset: int, *, category: str | None = None,
+                            urgency: str | None = None, area: str | None = None,
+                            overdue: bool = False) -> dict[str, Any]:
+    """The cases that wait for the back office in the caller's region, oldest first; `area`
+    (a district or village code) narrows inside that region, never beyond it."""
+    narrow = QueueFilter(category, urgency, area, work.now if overdue else None)
+    page = await work.cases.back_office_queue(principal.region, reason, limit, offset, narrow)
+    return {"items": await _summaries(work, page.items), "total": page.total, "limit": limit,
+            "offset": offset}
+
+
+async def find_cases(work: Work, principal: Principal, complaint_id: uuid.UUID | None,
+                     complaint_number: str | None) -> dict[str, Any]:
+    """The case of a complaint (by its id or number), if the caller may see it."""
+    number = complaint_number.strip().upper() if complaint_number else None
+    rows = [row for row in await work.cases.find_cases(complaint_id, number)
+            if sees_case(principal, row["village_code"])]
+    return {"items": await _summaries(work, rows)}
 
 
 async def timeline(work: Work, case_id: uuid.UUID, principal: Principal) -> dict[str, Any]:
@@ -142,4 +172,8 @@ async def timeline(work: Work, case_id: uuid.UUID, principal: Principal) -> dict
     items = [{k: row[k] for k in ("change_id", "kind", "referral_id", "from_status",
                                   "to_status", "at", "by", "role", "note", "version",
                                   "detail")} for row in rows]
+    if not sees_personal_data(principal):
+        # Notes are free text that may name people: an operator sees that one was written.
+        for item in items:
+            item["note_redacted"], item["note"] = item["note"] is not None, None
     return {"case_id": case_id, "items": items}

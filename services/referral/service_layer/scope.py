@@ -1,5 +1,7 @@
 """Who may see and act on what: agency officers on their own agency's referrals, everyone else
-inside their region. Anything outside the caller's scope is reported as not found."""
+inside their region. Anything outside the caller's scope is reported as not found. The on-call
+operator reads cases and timelines for operations, without the free-text notes (they may name
+people); the service keeps no other personal data in what it shows."""
 
 from __future__ import annotations
 
@@ -16,6 +18,11 @@ from .errors import NotFound
 
 def is_agency_officer(principal: Principal) -> bool:
     return principal.role is Role.AGENCY_OFFICER
+
+
+def sees_personal_data(principal: Principal) -> bool:
+    """False for the on-call operator: operations, not case work."""
+    return principal.role is not Role.OPERATOR
 
 
 def sees_referral(principal: Principal, agency_id: str, village_code: str) -> bool:

@@ -1,6 +1,6 @@
 """Rows and domain objects: a referral saved and loaded again is the same referral (state,
-due times, SLA terms, escalation), a legacy row without SLA terms still loads, and every
-timeline row has the same columns (they are inserted in batches)."""
+due times, SLA terms, escalation), a case keeps its trace id, a legacy row without SLA terms
+still loads, and every timeline row has the same columns (they are inserted in batches)."""
 
 from __future__ import annotations
 
@@ -50,6 +50,17 @@ def test_a_referral_survives_the_round_trip() -> None:
     rebuilt, again = case_from_rows(case_row(case, info(), T0), [row])
     assert (rebuilt.status, rebuilt.version) == (case.status, case.version)
     assert again.needs == [NEED] and again.contact_phone == "+6281234567890"
+    assert again.trace_id is None
+
+
+def test_the_trace_id_is_kept_with_the_case_and_optional_in_old_rows() -> None:
+    case, _ = Case.open(uuid.uuid4(), uuid.uuid4(), "7371010001", T0, "svc")
+    traced = info()
+    traced.trace_id = "4bf92f3577b34da6a3ce929d0e0e4736"
+    row = case_row(case, traced, T0)
+    assert case_from_rows(row, [])[1].trace_id == traced.trace_id
+    del row["trace_id"]  # a row read before migration 0003 has no such column
+    assert case_from_rows(row, [])[1].trace_id is None
 
 
 def test_a_legacy_row_without_terms_gets_a_working_clock() -> None:
