@@ -38,7 +38,7 @@ from rich.table import Table
 # Run as a script from the repository root: make the project's packages importable.
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bench.common import command_line, complaint_body, summary  # noqa: E402
+from bench.common import command_line, complaint_body, process_cpu_s, summary  # noqa: E402
 from contracts import AgencyReferralV1, agency_topic  # noqa: E402
 from slrt.auth import DevTokenIssuer, Role  # noqa: E402
 from slrt.embedded.ports import LOCALHOST, free_port  # noqa: E402
@@ -249,9 +249,11 @@ async def bench(stack: Stack, data_dir: Path, args: argparse.Namespace) -> dict[
             hop = await measure_hop(bootstrap, HOP_MESSAGES)
             phases["hop_baseline_s"] = time.perf_counter() - t
             t = time.perf_counter()
+            cpu_before = _cpu_by_process(stack)
             timings = await run_complaints(client, arrivals, args.warmup, args.complaints,
                                            args.rate, args.referred_every)
             phases["complaints_s"] = time.perf_counter() - t
+            cpu_after = _cpu_by_process(stack)
     finally:
         reader.cancel()
         await asyncio.gather(reader, return_exceptions=True)
@@ -284,7 +286,23 @@ async def bench(stack: Stack, data_dir: Path, args: argparse.Namespace) -> dict[
             round((warm[0].t_agency - warm[0].t0) * 1000, 2) if warm and warm[0].t_agency
             else None),
         "phases_s": {k: round(v, 2) for k, v in phases.items()},
+        # CPU ms per complaint over the complaints phase, per process (the bench's own too):
+        # at a given rate, the system keeps up only while the total stays under
+        # cores x 1000 / rate.
+        "cpu_ms_per_complaint": {
+            name: round((cpu_after[name] - cpu_before[name]) * 1000 / len(timings), 2)
+            for name in cpu_before if name in cpu_after},
     }
+
+
+def _cpu_by_process(stack: Stack) -> dict[str, float]:
+    pids = {name: proc.pid for name, proc in stack.processes.items()}
+    if stack.broker.pid is not None:
+        pids["tansu"] = stack.broker.pid
+    found = {name: process_cpu_s(pid) for name, pid in pids.items()}
+    cpu = {name: value for name, value in found.items() if value is not None}
+    cpu["bench"] = time.process_time()
+    return cpu
 
 
 LABELS = {
@@ -315,6 +333,9 @@ def print_report(report: dict[str, Any]) -> None:
         console.print(f"{name} = {value}")
     console.print(f"missing: {report['missing']}   first warm-up POST → agency: "
                   f"{report['warmup_first_post_to_agency_ms']} ms")
+    cpu = report["cpu_ms_per_complaint"]
+    console.print("CPU ms per complaint: " + ", ".join(f"{k} {v}" for k, v in cpu.items())
+                  + f"; services + broker {sum(v for k, v in cpu.items() if k != 'bench'):.2f}")
     console.print(f"stack start: {report['stack_start_s']} s   phases (s): {report['phases_s']}   "
                   f"total: {report['total_s']} s")
 
