@@ -79,3 +79,37 @@ async def test_numbers_count_up_and_reads_are_scoped_and_audited(desk: Desk) -> 
         actions = [(r.action, r.complaint_id) for r in await session.execute(
             select(audit_log.c.action, audit_log.c.complaint_id).order_by(audit_log.c.id))]
     assert actions == [("create", first["id"]), ("create", second["id"]), ("read", first["id"])]
+
+
+async def test_an_agency_officer_reads_only_complaints_referred_to_its_agency(
+        any_desk: Desk) -> None:
+    import datetime as dt
+    import uuid
+
+    from services.intake.adapters.repository import ComplaintRepository
+
+    desk = any_desk
+    made = [(await desk.client.post("/v1/complaints", json=COMPLAINT,
+                                    headers={**desk.auth(), "Idempotency-Key": str(n)})
+             ).json()["id"] for n in range(2)]
+    async with desk.app.state.runtime.uow() as uow:  # what ReferralCreatedV1 folds in
+        await ComplaintRepository(uow.session).upsert_referral({
+            "referral_id": str(uuid.uuid4()), "complaint_id": made[0],
+            "agency_id": "disdik-3402", "status": "created",
+            "updated_at": dt.datetime.now(dt.UTC)})
+        await uow.commit()
+
+    disdik = desk.auth("agency_officer", "3402", "disdik-3402")
+    dinkes = desk.auth("agency_officer", "3402", "dinkes-3402")
+    assert (await desk.client.get(f"/v1/complaints/{made[0]}", headers=disdik)).status_code \
+        == 200
+    assert (await desk.client.get(f"/v1/complaints/{made[1]}", headers=disdik)).status_code \
+        == 404  # same region, but never referred to disdik
+    assert (await desk.client.get(f"/v1/complaints/{made[0]}", headers=dinkes)).status_code \
+        == 404
+    listed = (await desk.client.get("/v1/complaints", headers=disdik)).json()
+    assert [item["id"] for item in listed["items"]] == [made[0]]
+    assert (await desk.client.get("/v1/complaints", headers=dinkes)).json()["items"] == []
+    # The desk still sees both.
+    assert len((await desk.client.get("/v1/complaints", headers=desk.auth())).json()["items"]) \
+        == 2

@@ -140,6 +140,14 @@ class ComplaintRepository:
             .order_by(complaint_referrals.c.agency_id))
         return [dict(r) for r in rows.mappings()]
 
+    async def referred_to(self, complaint_id: uuid.UUID, agency_id: str | None) -> bool:
+        """True when one of the complaint's referrals went to `agency_id`."""
+        r = complaint_referrals.c
+        found = await self.session.execute(
+            select(r.referral_id).where(r.complaint_id == str(complaint_id),
+                                        r.agency_id == agency_id).limit(1))
+        return found.first() is not None
+
     async def upsert_referral(self, row: dict[str, Any]) -> None:
         stmt = upsert_insert(self.session, complaint_referrals).values(**row)
         # A status change may arrive before the creation it follows: keep whatever is known.

@@ -25,7 +25,7 @@ from contracts import (
     SatisfactionRecordedV1,
 )
 from contracts.envelope import CloudEventMeta
-from slrt.auth import Principal
+from slrt.auth import Principal, Role
 from slrt.db import UnitOfWork
 
 from ..adapters.repository import ComplaintRepository
@@ -56,8 +56,11 @@ class NotAllowedNow(Exception):
 async def _visible(repo: ComplaintRepository, complaint_id: uuid.UUID,
                    principal: Principal) -> dict[str, Any]:
     row = await repo.get(complaint_id)
-    if row is None or not principal.can_see_region(row["village_code"]):
-        # Same answer for both: existence outside one's region is not disclosed.
+    if row is None or not principal.can_see_region(row["village_code"]) or (
+            principal.role is Role.AGENCY_OFFICER
+            and not await repo.referred_to(complaint_id, principal.agency_id)):
+        # Same answer for all: existence outside one's region (or, for an agency officer,
+        # outside its own referrals) is not disclosed.
         raise NotFound(f"complaint {complaint_id} not found")
     return row
 
@@ -110,6 +113,9 @@ async def list_complaints(uow: UnitOfWork, principal: Principal, f: ComplaintFil
     where: list[Any] = []
     if principal.region:
         where.append(c.village_code.startswith(principal.region, autoescape=True))
+    if principal.role is Role.AGENCY_OFFICER:  # only complaints referred to its agency
+        r = complaint_referrals.c
+        where.append(exists().where(r.complaint_id == c.id, r.agency_id == principal.agency_id))
     if f.status:
         where.append(c.status.in_(f.status))
     if f.village_code:
