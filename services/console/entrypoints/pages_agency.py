@@ -20,6 +20,7 @@ from ..adapters.backends import BackendError, Backends
 from ..domain import agency as view
 from ..domain.i18n import translator
 from ..domain.navigation import AGENCY
+from ..domain.paging import Pager
 from .session import BackendsDep, User, allow, render, request_language
 
 router = APIRouter()
@@ -61,7 +62,7 @@ async def inbox(request: Request, user: Agent, backends: BackendsDep, agency: st
             backends.get("referral", path, user.token,
                          {"status": list(view.OPEN_STATUSES), "overdue": "true", "limit": 1}))
         context.update(rows=[view.inbox_row(i) for i in page.get("items", [])],
-                       pager=view.Pager(offset, view.PAGE_SIZE, int(page.get("total", 0))),
+                       pager=Pager(offset, view.PAGE_SIZE, int(page.get("total", 0))),
                        overdue_total=int(late.get("total", 0)))
     return render(request, "agency/inbox.html", user, **context)
 

@@ -23,6 +23,7 @@ from ..domain import front_office as view
 from ..domain import front_office_form as complaint_form
 from ..domain.i18n import translator
 from ..domain.navigation import DESK
+from ..domain.paging import Pager
 from .session import BackendsDep, User, allow, render, request_language
 
 router = APIRouter()
@@ -219,7 +220,7 @@ async def complaints(request: Request, user: Desk, backends: BackendsDep) -> Res
     return render(
         request, "front_office/complaints.html", user, filters=filters, rows=rows, error=error,
         problems=[t(p) for p in filters.problems],
-        pager=view.Pager(filters.offset, view.PAGE_SIZE, int(page.get("total") or 0)),
+        pager=Pager(filters.offset, view.PAGE_SIZE, int(page.get("total") or 0)),
         taxonomy=await _taxonomy(request, backends, user),
         villages=complaint_form.villages_of(region), districts=complaint_form.districts_of(region),
         statuses=view.STATUSES, sectors=view.SECTORS, urgencies=view.URGENCIES,

@@ -13,12 +13,13 @@ import pytest
 from fastapi.testclient import TestClient
 
 from services.console.adapters.identity import DevSignIn
-from services.console.bootstrap import build_app
 from services.console.domain import agency as view
 from services.console.domain.i18n import translator
+from services.console.domain.paging import Pager
 from services.console.entrypoints.session import SESSION_COOKIE
-from services.console.settings import Settings
 from slrt.auth import Principal, Role
+
+from .console_app import console_with
 
 RID = "278553dc-7d04-4e0d-954e-b32e85216d37"
 CID = "18211ac2-dec6-4e10-9f35-c09b284b458a"
@@ -99,9 +100,9 @@ def test_status_filter_defaults_to_open_referrals() -> None:
 
 
 def test_pager_and_inbox_links() -> None:
-    pager = view.Pager(offset=25, limit=25, total=60)
+    pager = Pager(offset=25, limit=25, total=60)
     assert (pager.previous, pager.next, pager.first, pager.last) == (0, 50, 26, 50)
-    assert view.Pager(0, 25, 10).next is None and view.Pager(0, 25, 0).first == 0
+    assert Pager(0, 25, 10).next is None and Pager(0, 25, 0).first == 0
     assert view.inbox_url("disdik-3402", "open", True, 50) == \
         "/agency?agency=disdik-3402&status=open&overdue=1&offset=50"
     assert view.inbox_url("disdik-3402", "all", False, coordinator=False) == "/agency?status=all"
@@ -209,11 +210,8 @@ def client(tmp_path_factory: pytest.TempPathFactory,
            services: FakeServices) -> Iterator[tuple[TestClient, DevSignIn]]:
     """One app for the module (starting one takes seconds); the fake is reset per test."""
     keys = tmp_path_factory.mktemp("keys")
-    settings = Settings(dev_keys_dir=keys, intake_url="http://intake",
-                        registry_url="http://registry", referral_url="http://referral",
-                        notification_url="http://notification")
-    with TestClient(build_app(settings, transport=httpx.MockTransport(services))) as started:
-        yield started, DevSignIn(keys)
+    with console_with(keys, services) as opened:
+        yield opened
 
 
 @pytest.fixture

@@ -16,12 +16,12 @@ from fastapi.testclient import TestClient
 from contracts import CaseOutcome, ReferralStatus, Sector, Urgency
 from services.console.adapters.backends import BackendError
 from services.console.adapters.identity import DevSignIn
-from services.console.bootstrap import build_app
 from services.console.domain import back_office as bo
 from services.console.domain.i18n import catalog, translator
 from services.console.entrypoints.session import SESSION_COOKIE
-from services.console.settings import Settings
 from slrt.auth import Role
+
+from .console_app import console_with
 
 CASE = "18211ac2-dec6-4e10-9f35-c09b284b458a"
 OTHER_CASE = "5b0e8e7e-5a43-4d4e-9d8a-0c6c1f7f2a11"
@@ -324,11 +324,8 @@ def fake(services: FakeServices) -> FakeServices:
 def client(tmp_path_factory: pytest.TempPathFactory,
            services: FakeServices) -> Iterator[tuple[TestClient, DevSignIn]]:
     keys = tmp_path_factory.mktemp("keys")
-    settings = Settings(dev_keys_dir=keys, intake_url="http://intake",
-                        registry_url="http://registry", referral_url="http://referral",
-                        notification_url="http://notification")
-    with TestClient(build_app(settings, transport=httpx.MockTransport(services))) as started:
-        yield started, DevSignIn(keys)
+    with console_with(keys, services) as opened:
+        yield opened
 
 
 @pytest.fixture

@@ -14,11 +14,11 @@ import pytest
 from fastapi.testclient import TestClient
 
 from services.console.adapters.identity import DevSignIn
-from services.console.bootstrap import build_app
 from services.console.domain import dashboard as d
 from services.console.domain.i18n import translator
 from services.console.entrypoints.session import SESSION_COOKIE
-from services.console.settings import Settings
+
+from .console_app import console_with
 
 TODAY = dt.date(2026, 12, 4)
 ID, EN = translator("id"), translator("en")
@@ -220,11 +220,8 @@ def services() -> FakeServices:
 def client(tmp_path_factory: pytest.TempPathFactory,
            services: FakeServices) -> Iterator[tuple[TestClient, DevSignIn]]:
     keys = tmp_path_factory.mktemp("keys")
-    settings = Settings(dev_keys_dir=keys, intake_url="http://intake",
-                        registry_url="http://registry", referral_url="http://referral",
-                        notification_url="http://notification")
-    with TestClient(build_app(settings, transport=httpx.MockTransport(services))) as started:
-        yield started, DevSignIn(keys)
+    with console_with(keys, services) as opened:
+        yield opened
 
 
 @pytest.fixture

@@ -15,12 +15,13 @@ import pytest
 from fastapi.testclient import TestClient
 
 from services.console.adapters.identity import DevSignIn
-from services.console.bootstrap import build_app
 from services.console.domain import front_office as view
 from services.console.domain import front_office_form as form
 from services.console.domain.i18n import translator
+from services.console.domain.paging import Pager
 from services.console.entrypoints.session import SESSION_COOKIE
-from services.console.settings import Settings
+
+from .console_app import console_with
 
 CID = "7b1c2afc-0d7b-4990-b7e9-54a03ed64c8f"
 DUP = "8e3b556d-17e9-46f3-adef-e728e2591489"
@@ -190,9 +191,9 @@ def test_list_filters_and_intakes_query() -> None:
 
 
 def test_pager() -> None:
-    pager = view.Pager(25, 25, 60)
+    pager = Pager(25, 25, 60)
     assert (pager.previous, pager.next, pager.first, pager.last) == (0, 50, 26, 50)
-    assert view.Pager(50, 25, 60).next is None and view.Pager(0, 25, 0).first == 0
+    assert Pager(50, 25, 60).next is None and Pager(0, 25, 0).first == 0
 
 
 def test_referrals_are_marked_late_as_intake_marks_them() -> None:
@@ -342,12 +343,8 @@ def fake(services: FakeServices) -> FakeServices:
 def client(tmp_path_factory: pytest.TempPathFactory,
            services: FakeServices) -> Iterator[tuple[TestClient, DevSignIn]]:
     keys = tmp_path_factory.mktemp("keys")
-    settings = Settings(dev_keys_dir=keys, intake_url="http://intake",
-                        registry_url="http://registry", referral_url="http://referral",
-                        notification_url="http://notification")
-    with TestClient(build_app(settings, transport=httpx.MockTransport(services)),
-                    follow_redirects=False) as started:
-        yield started, DevSignIn(keys)
+    with console_with(keys, services, follow_redirects=False) as opened:
+        yield opened
 
 
 @pytest.fixture

@@ -15,11 +15,11 @@ import pytest
 from fastapi.testclient import TestClient
 
 from services.console.adapters.identity import DevSignIn
-from services.console.bootstrap import build_app
 from services.console.domain import offline as view
 from services.console.domain.i18n import translator
 from services.console.entrypoints.session import SESSION_COOKIE
-from services.console.settings import Settings
+
+from .console_app import console_with
 
 LISTING = {"items": [
     {"code": "education", "label": {"id": "Pendidikan", "en": "Education"},
@@ -194,11 +194,8 @@ def intake() -> FakeIntake:
 def app_client(tmp_path_factory: pytest.TempPathFactory,
                intake: FakeIntake) -> Iterator[tuple[TestClient, DevSignIn]]:
     keys = tmp_path_factory.mktemp("keys")
-    settings = Settings(dev_keys_dir=keys, intake_url="http://intake",
-                        registry_url="http://registry", referral_url="http://referral",
-                        notification_url="http://notification")
-    with TestClient(build_app(settings, transport=httpx.MockTransport(intake))) as started:
-        yield started, DevSignIn(keys)
+    with console_with(keys, intake) as opened:
+        yield opened
 
 
 @pytest.fixture

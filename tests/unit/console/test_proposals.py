@@ -13,10 +13,10 @@ import pytest
 from fastapi.testclient import TestClient
 
 from services.console.adapters.identity import DevSignIn
-from services.console.bootstrap import build_app
 from services.console.domain import proposals as usulan
 from services.console.entrypoints.session import SESSION_COOKIE
-from services.console.settings import Settings
+
+from .console_app import console_with
 
 HID = "08e43798-d10f-5db6-ae74-de2ca61148af"
 HEAD = "396995a2-9f8c-548b-8e6b-7b777366d153"
@@ -191,11 +191,8 @@ def fake(registry: FakeRegistry) -> FakeRegistry:
 def client(tmp_path_factory: pytest.TempPathFactory,
            registry: FakeRegistry) -> Iterator[tuple[TestClient, DevSignIn]]:
     keys = tmp_path_factory.mktemp("keys")
-    settings = Settings(dev_keys_dir=keys, intake_url="http://intake",
-                        registry_url="http://registry", referral_url="http://referral",
-                        notification_url="http://notification")
-    with TestClient(build_app(settings, transport=httpx.MockTransport(registry))) as started:
-        yield started, DevSignIn(keys)
+    with console_with(keys, registry) as opened:
+        yield opened
 
 
 @pytest.fixture
