@@ -9,10 +9,8 @@ from __future__ import annotations
 
 import os
 import shutil
-import signal
 import subprocess
 import sys
-import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -22,6 +20,8 @@ import pytest
 from playwright.sync_api import Browser, Page, Playwright, sync_playwright
 
 from slrt.embedded.ports import free_port
+
+from ..slrt_up import slrt_up
 
 pytestmark = pytest.mark.browser
 
@@ -46,6 +46,7 @@ class ConsoleStack:
     url: str  # the console
     ports: dict[str, int]
     data: Path
+    bootstrap: str  # the broker
 
     def service_url(self, name: str) -> str:
         return f"http://127.0.0.1:{self.ports[name]}"
@@ -63,34 +64,10 @@ def console_stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ConsoleS
     names = ("intake", "registry", "referral", "notification", "console", "smtp", "webhook")
     ports = {name: free_port() for name in names}
     broker_port = free_port()
-    data = base / "data"
-    cmd = [sys.executable, "-m", "slrt.cli", "up", "--data-dir", str(data),
-           "--broker-port", str(broker_port)]
-    for name, port in ports.items():
-        cmd += [f"--{name}-port", str(port)]
-    log_path = base / "up.log"
-    log = log_path.open("wb")
-    proc = subprocess.Popen(cmd, stdout=log, stderr=subprocess.STDOUT,
-                            env={**os.environ, "COLUMNS": "200"})
-    try:
-        # A busy machine (several stacks at once) may need longer: SLRT_STACK_START_S.
-        start_s = float(os.environ.get("SLRT_STACK_START_S", "120"))
-        deadline = time.monotonic() + start_s
-        while b"SLRT is up" not in log_path.read_bytes():
-            assert proc.poll() is None, log_path.read_text()
-            assert time.monotonic() < deadline, f"slrt up did not come up in {start_s:g} s"
-            time.sleep(0.2)
+    with slrt_up(base, ports, broker_port) as running:
         url = f"http://127.0.0.1:{ports['console']}"
         assert httpx.get(url + "/healthz").status_code == 200
-        yield ConsoleStack(url, ports, data)
-    finally:
-        if proc.poll() is None:
-            proc.send_signal(signal.SIGINT)
-            try:
-                proc.wait(30)
-            except subprocess.TimeoutExpired:
-                proc.kill()
-        log.close()
+        yield ConsoleStack(url, ports, running.data, f"127.0.0.1:{broker_port}")
 
 
 # Per module, not per session: Playwright's sync API keeps an event loop of its own while it

@@ -21,13 +21,6 @@ from .conftest import ConsoleStack, shot
 from .test_back_office import SUTRISNO, case_of, file_complaint
 
 
-def _broker(stack: ConsoleStack) -> str:
-    """The stack's broker, as `slrt up` announced it."""
-    found = re.search(r"broker (\S+) ", (stack.data.parent / "up.log").read_text())
-    assert found, "slrt up did not name its broker"
-    return found.group(1)
-
-
 async def _traceparent_on_topic(bootstrap: str, topic: str, number: str) -> str:
     consumer = AIOKafkaConsumer(topic, bootstrap_servers=bootstrap, auto_offset_reset="earliest",
                                 enable_auto_commit=False, group_id=f"test-{uuid.uuid4().hex[:8]}")
@@ -45,7 +38,7 @@ async def _traceparent_on_topic(bootstrap: str, topic: str, number: str) -> str:
 
 def delivered_traceparent(stack: ConsoleStack, number: str) -> str:
     """The traceparent header of the complaint's referral on Disdik's topic."""
-    coroutine = _traceparent_on_topic(_broker(stack), "slrt.agency.disdik-3402.referrals.v1",
+    coroutine = _traceparent_on_topic(stack.bootstrap, "slrt.agency.disdik-3402.referrals.v1",
                                       number)
     with concurrent.futures.ThreadPoolExecutor(1) as pool:  # away from Playwright's loop
         return pool.submit(asyncio.run, coroutine).result()

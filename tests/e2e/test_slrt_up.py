@@ -4,7 +4,6 @@ referral on the agency's topic, `referred` at the front desk, and one trace acro
 from __future__ import annotations
 
 import json
-import os
 import signal
 import subprocess
 import sys
@@ -20,6 +19,7 @@ from services.registry.domain.demo import DEMO_NIK_WITH_SCHOOL_CHILD
 from slrt.embedded.ports import free_port
 
 from ..integration.conftest import read_topic
+from ..slrt_up import slrt_up
 
 pytestmark = pytest.mark.e2e
 
@@ -31,30 +31,9 @@ PROCESSES = (*SERVICES, "console")
 def stack(tmp_path: Path) -> Iterator[dict[str, Any]]:
     ports = {name: free_port() for name in PROCESSES}
     broker_port = free_port()
-    data = tmp_path / "data"
-    cmd = [sys.executable, "-m", "slrt.cli", "up", "--data-dir", str(data),
-           "--broker-port", str(broker_port)]
-    for name, port in ports.items():
-        cmd += [f"--{name}-port", str(port)]
-    log = (tmp_path / "up.log").open("wb")
-    proc = subprocess.Popen(cmd, stdout=log, stderr=subprocess.STDOUT,
-                            env={**os.environ, "COLUMNS": "200"})
-    try:
-        deadline = time.monotonic() + 90
-        while b"SLRT is up" not in (tmp_path / "up.log").read_bytes():
-            assert proc.poll() is None, (tmp_path / "up.log").read_text()
-            assert time.monotonic() < deadline, "slrt up did not come up in 90 s"
-            time.sleep(0.2)
-        yield {"ports": ports, "bootstrap": f"127.0.0.1:{broker_port}", "data": data,
-               "proc": proc, "log": tmp_path / "up.log"}
-    finally:
-        if proc.poll() is None:
-            proc.send_signal(signal.SIGINT)
-            try:
-                proc.wait(30)
-            except subprocess.TimeoutExpired:
-                proc.kill()
-        log.close()
+    with slrt_up(tmp_path, ports, broker_port, start_s=90) as running:
+        yield {"ports": ports, "bootstrap": f"127.0.0.1:{broker_port}", "data": running.data,
+               "proc": running.proc, "log": running.log}
 
 
 def _token(data: Path, *args: str) -> str:
