@@ -10,8 +10,8 @@ from slrt.runtime import RuntimeDep
 
 from ..adapters.audit import audit
 from ..service_layer.duplicates import duplicate_report
-from ..service_layer.search import MIN_REGION_DIGITS, OutOfScope, SearchError, scoped_region
-from .api_search import StaffDep, caller
+from ..service_layer.search import MIN_REGION_DIGITS
+from .api_search import StaffDep, requested_region
 
 router = APIRouter(tags=["registry duplicates"])
 
@@ -24,12 +24,7 @@ async def duplicates(
     page_size: Annotated[int, Query(ge=1, le=200)] = 50,
 ) -> dict[str, Any]:
     """The same NIK in two households and the same person twice, with merge proposals."""
-    try:
-        scope = scoped_region(caller(principal), region)
-    except SearchError as exc:
-        raise HTTPException(status.HTTP_400_BAD_REQUEST, detail=str(exc)) from None
-    except OutOfScope as exc:
-        raise HTTPException(status.HTTP_403_FORBIDDEN, detail=str(exc)) from None
+    scope = requested_region(principal, region)
     if len(scope) < MIN_REGION_DIGITS:
         raise HTTPException(status.HTTP_400_BAD_REQUEST,
                             detail="give a region of a district or smaller")

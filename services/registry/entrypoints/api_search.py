@@ -17,6 +17,7 @@ from ..service_layer.search import (
     SearchError,
     SearchQuery,
     household_profile,
+    scoped_region,
     search_households,
 )
 
@@ -31,6 +32,17 @@ StaffDep = Annotated[Principal, Depends(require_roles(*PERSONAL_DATA_ROLES))]
 
 def caller(principal: Principal) -> Caller:
     return Caller(principal.subject, principal.role.value, principal.region)
+
+
+def requested_region(principal: Principal, region: str | None) -> str:
+    """The region a report covers: `region` if it lies in the caller's (400 if malformed,
+    403 if outside), else the caller's own."""
+    try:
+        return scoped_region(caller(principal), region)
+    except SearchError as exc:
+        raise HTTPException(status.HTTP_400_BAD_REQUEST, detail=str(exc)) from None
+    except OutOfScope as exc:
+        raise HTTPException(status.HTTP_403_FORBIDDEN, detail=str(exc)) from None
 
 
 def _point(near: str) -> tuple[float, float]:

@@ -12,8 +12,7 @@ from slrt.auth import Principal, Role, require_roles
 from slrt.runtime import RuntimeDep
 
 from ..service_layer.exclusion_stats import exclusion_errors
-from ..service_layer.search import OutOfScope, SearchError, scoped_region
-from .api_search import caller
+from .api_search import requested_region
 
 router = APIRouter(tags=["registry figures"])
 
@@ -36,12 +35,7 @@ async def exclusion_errors_per_village(
     if start is not None and end is not None and end <= start:
         raise HTTPException(status.HTTP_422_UNPROCESSABLE_CONTENT,
                             detail="'to' must be after 'from'")
-    try:
-        scope = scoped_region(caller(principal), region)
-    except SearchError as exc:
-        raise HTTPException(status.HTTP_400_BAD_REQUEST, detail=str(exc)) from None
-    except OutOfScope as exc:
-        raise HTTPException(status.HTTP_403_FORBIDDEN, detail=str(exc)) from None
+    scope = requested_region(principal, region)
     async with runtime.uow() as uow:
         return await exclusion_errors(uow, scope, _utc(start), _utc(end))
 
