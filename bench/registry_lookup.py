@@ -116,7 +116,25 @@ def stats(times: list[float]) -> dict[str, float]:
             "max_ms": round(times[-1], 2), "n": len(times)}
 
 
-async def bench(tmp: Path, database: str, persons: int, lookups: int) -> dict[str, Any]:
+async def database_exists(database: str) -> bool:
+    conn = await asyncpg.connect(host="127.0.0.1", user="postgres", database="postgres")
+    try:
+        return bool(await conn.fetchval("SELECT 1 FROM pg_database WHERE datname = $1",
+                                        database))
+    finally:
+        await conn.close()
+
+
+async def count_members(database: str) -> int:
+    conn = await asyncpg.connect(host="127.0.0.1", user="postgres", database=database)
+    try:
+        return int(await conn.fetchval("SELECT count(*) FROM members"))
+    finally:
+        await conn.close()
+
+
+async def load(tmp: Path, database: str, persons: int) -> dict[str, Any]:
+    """Generate `persons` and load them with the registry's own import into a new database."""
     path = tmp / "registry.csv"
     generated = await asyncio.to_thread(generate, path, persons)
     await pg_admin(f'CREATE DATABASE "{database}"')
@@ -127,10 +145,28 @@ async def bench(tmp: Path, database: str, persons: int, lookups: int) -> dict[st
         summary = await import_file(engine, path, options=ImportOptions(
             actor="bench", defer_indexes=True), report=path.with_suffix(".rejected.csv"))
         load_s = time.perf_counter() - started
-        conn = await asyncpg.connect(host="127.0.0.1", user="postgres", database=database)
+    finally:
+        await engine.dispose()
+    path.unlink()
+    conn = await asyncpg.connect(host="127.0.0.1", user="postgres", database=database)
+    try:
         await conn.execute("VACUUM ANALYZE")
         size = await conn.fetchval("SELECT pg_database_size(current_database())")
+    finally:
         await conn.close()
+    return {"generated": generated,
+            "path": "slrt registry import (import_file, defer_indexes=True)",
+            "persons": summary.accepted, "seconds": round(load_s, 1),
+            "persons_per_s": round(summary.accepted / load_s),
+            "database_mb": round(size / 1e6),
+            "mb_per_million_persons": round(size / 1e6 / (summary.accepted / 1e6), 1)}
+
+
+async def bench(tmp: Path, database: str, persons: int, lookups: int) -> dict[str, Any]:
+    loaded = (await load(tmp, database, persons) if not await database_exists(database)
+              else {"reused": database, "persons": await count_members(database)})
+    engine = make_engine(url_of(database))
+    try:
         niks, names = await samples(database, lookups, 7)
         from sqlalchemy.ext.asyncio import async_sessionmaker
 
@@ -154,12 +190,7 @@ async def bench(tmp: Path, database: str, persons: int, lookups: int) -> dict[st
     finally:
         await engine.dispose()
     return {
-        "generated": generated,
-        "load": {"path": "slrt registry import (import_file, defer_indexes=True)",
-                 "persons": summary.accepted, "seconds": round(load_s, 1),
-                 "persons_per_s": round(summary.accepted / load_s),
-                 "database_mb": round(size / 1e6),
-                 "mb_per_million_persons": round(size / 1e6 / (summary.accepted / 1e6), 1)},
+        "load": loaded,
         "nik": {**stats(nik_times), "found_share": nik_found},
         "nik_query_only": stats(nik_query_times),
         "name_in_village": {**stats(name_times), "found_share": name_found},
@@ -174,17 +205,21 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     parser.add_argument("--persons", type=int, default=1_000_000)
     parser.add_argument("--lookups", type=int, default=1000)
     parser.add_argument("--json", type=Path, default=None)
+    parser.add_argument("--database", default=None,
+                        help="a database to keep: loaded with --persons if it does not exist, "
+                             "reused as it is if it does (a 10M load takes a while)")
     return parser.parse_args(argv)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = parse_args(argv)
     tmp = Path(tempfile.mkdtemp(prefix="slrt-bench-"))
-    database = f"slrt_bench_{uuid.uuid4().hex[:12]}"
+    database = args.database or f"slrt_bench_{uuid.uuid4().hex[:12]}"
     try:
         result = asyncio.run(bench(tmp, database, args.persons, args.lookups))
     finally:
-        asyncio.run(pg_admin(f'DROP DATABASE IF EXISTS "{database}" WITH (FORCE)'))
+        if not args.database:
+            asyncio.run(pg_admin(f'DROP DATABASE IF EXISTS "{database}" WITH (FORCE)'))
         shutil.rmtree(tmp, ignore_errors=True)
     report = {"command": command_line("bench/registry_lookup.py", argv),
               "date": dt.date.today().isoformat(), "cores": os.cpu_count(), **result,

@@ -286,6 +286,29 @@ async def test_repository_round_trip_with_history(engine: AsyncEngine) -> None:
         assert await HouseholdRepository(session).save(again, ctx) == []  # nothing changed
 
 
+async def test_batch_pages_hold_every_household_of_the_region_once(
+        engine: AsyncEngine, tmp_path: Path) -> None:
+    """Keyset pages (as batch needs and duplicate reports read them) against one load."""
+    from services.registry.service_layer.needs_batch import stream_households
+
+    sample = build_sample(tmp_path)
+    await import_file(engine, sample.path, options=OPTIONS)
+    sessions = async_sessionmaker(engine, expire_on_commit=False)
+    async with sessions() as session:
+        villages = list((await session.execute(select(households.c.village_code))).scalars())
+        kecamatan = max({v[:6] for v in villages}, key=lambda k: sum(
+            v.startswith(k) for v in villages))
+        ids = list((await session.execute(select(households.c.household_id).where(
+            households.c.village_code.like(f"{kecamatan}%")))).scalars())
+        whole = await HouseholdRepository(session).load_many(ids)
+        pages = [page async for page in stream_households(session, kecamatan, batch=3)]
+    assert 3 < len(ids) < 130  # a part of the file, over several pages
+    assert all(len(page) == 3 for page in pages[:-1]) and 0 < len(pages[-1]) <= 3
+    paged = [h for page in pages for h in page]
+    assert paged == whole  # same households, members, programs, in id order
+    assert [h.household_id for h in paged] == sorted(h.household_id for h in paged)
+
+
 async def test_migration_copies_the_village_onto_existing_members(
         tmp_path: Path, pg_databases: Any) -> None:
     for url in (f"sqlite+aiosqlite:///{tmp_path / 'old.db'}", await pg_databases("regmig")):

@@ -60,37 +60,49 @@ class HouseholdRepository:
         ids = sorted(set(ids))
         if not ids:
             return []
-        h_rows = (await self.session.execute(
-            select(households).where(households.c.household_id.in_(ids)))).mappings().all()
+        return await self._complete((await self.session.execute(
+            select(*_HOUSEHOLD_COLUMNS).where(households.c.household_id.in_(ids))
+            .order_by(households.c.household_id))).all())
+
+    async def load_page(self, after: str, region: str, limit: int) -> list[Household]:
+        """The next `limit` households under `region` with an id above `after`, in id order
+        (keyset paging for batch work, never OFFSET)."""
+        return await self._complete((await self.session.execute(
+            select(*_HOUSEHOLD_COLUMNS)
+            .where(households.c.household_id > after,
+                   *in_region(households.c.village_code, region))
+            .order_by(households.c.household_id).limit(limit))).all())
+
+    async def _complete(self, h_rows: Sequence[Any]) -> list[Household]:
+        """Households of these rows with their members and programs."""
+        if not h_rows:
+            return []
+        ids = [h[0] for h in h_rows]
         # Heads first, then by age: a stable order on both backends.
         m_rows = (await self.session.execute(
-            select(members).where(members.c.household_id.in_(ids))
-            .order_by(members.c.relation != "head", members.c.birth_date))).mappings().all()
+            select(members.c.household_id, *_MEMBER_COLUMNS)
+            .where(members.c.household_id.in_(ids))
+            .order_by(members.c.relation != "head", members.c.birth_date))).all()
         p_rows = (await self.session.execute(
-            select(participations).where(participations.c.household_id.in_(ids))
-            .order_by(participations.c.program))).mappings().all()
+            select(participations.c.household_id, participations.c.program,
+                   participations.c.status, participations.c.since, participations.c.until)
+            .where(participations.c.household_id.in_(ids))
+            .order_by(participations.c.program))).all()
         # Grouped once: a batch of a thousand households must not scan every member per one.
+        # Rows are unpacked by position: attribute access per field costs more than the rules.
         people: dict[str, list[Member]] = {}
-        for m in m_rows:
-            people.setdefault(m["household_id"], []).append(_member(m))
+        for household_id, member_id, *fields in m_rows:
+            people.setdefault(household_id, []).append(Member(uuid.UUID(member_id), *fields))
         programs: dict[str, list[Participation]] = {}
-        for p in p_rows:
-            programs.setdefault(p["household_id"], []).append(
-                Participation(p["program"], p["status"], p["since"], p["until"]))
-        result = []
-        for h in h_rows:
-            hid = h["household_id"]
-            result.append(Household(
-                household_id=uuid.UUID(hid), kk_number=h["kk_number"],
-                village_code=h["village_code"], address=h["address"],
-                welfare_decile=h["welfare_decile"],
-                members=people.get(hid, []), programs=programs.get(hid, []),
-                latitude=h["latitude"], longitude=h["longitude"],
-                housing=Housing(h["floor"], h["wall"], h["roof"], h["water_source"],
-                                h["sanitation"], h["electricity"]),
-                registry_status=h["registry_status"], source=h["source"],
-                version=h["version"]))
-        return result
+        for household_id, *fields in p_rows:
+            programs.setdefault(household_id, []).append(Participation(*fields))
+        return [Household(
+            household_id=uuid.UUID(hid), kk_number=kk, village_code=village, address=address,
+            welfare_decile=decile, members=people.get(hid, []), programs=programs.get(hid, []),
+            latitude=latitude, longitude=longitude, housing=Housing(*housing),
+            registry_status=status, source=source, version=version)
+            for (hid, kk, village, address, decile, latitude, longitude, status, source,
+                 version, *housing) in h_rows]
 
     async def save(self, household: Household, ctx: ChangeContext, *,
                    expected_version: int | None = None,
@@ -185,12 +197,12 @@ class HouseholdRepository:
         return dict(row) if row else None
 
 
-def _member(row: Any) -> Member:
-    return Member(
-        member_id=uuid.UUID(row["member_id"]), nik=row["nik"], name=row["name"], sex=row["sex"],
-        birth_date=row["birth_date"], relation=row["relation"],
-        school_enrolled=row["school_enrolled"], disability=row["disability"],
-        chronic_illness=row["chronic_illness"], deceased=row["deceased"],
-        kk_number=row["kk_number"], no_nik=row["no_nik"], marital_status=row["marital_status"],
-        pregnant=row["pregnant"], school_level=row["school_level"],
-        occupation=row["occupation"])
+#: Household columns in the order `_complete` unpacks them, `Housing`'s fields last.
+_HOUSEHOLD_COLUMNS: Final = (
+    households.c.household_id, households.c.kk_number, households.c.village_code,
+    households.c.address, households.c.welfare_decile, households.c.latitude,
+    households.c.longitude, households.c.registry_status, households.c.source,
+    households.c.version, *(households.c[f.name] for f in dataclasses.fields(Housing)))
+#: Member fields in the order of `Member`'s constructor, for positional unpacking.
+_MEMBER_COLUMNS: Final = tuple(
+    members.c[f.name] for f in dataclasses.fields(Member))

@@ -11,12 +11,9 @@ import datetime as dt
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 
-from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from ..adapters.regions import in_region
 from ..adapters.repository import HouseholdRepository
-from ..adapters.tables import households
 from ..domain.household_needs import Gap, household_gaps, household_rules
 from ..domain.model import Household
 from ..domain.rules import RuleSet
@@ -35,16 +32,9 @@ async def stream_households(session: AsyncSession, region: str,
     """Households under `region` ("" = all), `batch` at a time, in household id order."""
     repo = HouseholdRepository(session)
     last = ""
-    while True:
-        ids = list((await session.execute(
-            select(households.c.household_id)
-            .where(households.c.household_id > last,
-                   *in_region(households.c.village_code, region))
-            .order_by(households.c.household_id).limit(batch))).scalars())
-        if not ids:
-            return
-        yield await repo.load_many(ids)
-        last = ids[-1]
+    while chunk := await repo.load_page(last, region, batch):
+        yield chunk
+        last = str(chunk[-1].household_id)
 
 
 async def find_gaps(session: AsyncSession, rules: RuleSet, region: str, today: dt.date,
