@@ -14,6 +14,8 @@ from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
 
+import pyarrow as pa
+import pyarrow.parquet as pq
 import pytest
 import pytest_asyncio
 from sqlalchemy import func, select, text
@@ -26,7 +28,7 @@ from services.registry.adapters.tables import changes, households, import_runs, 
 from services.registry.bootstrap import DEFINITION
 from services.registry.domain.history import ChangeContext
 from services.registry.domain.model import Housing, Participation
-from services.registry.domain.records import INDEX
+from services.registry.domain.records import COLUMNS, INDEX
 from services.registry.domain.synthetic import REFERENCE_DAY, generate_rows
 from services.registry.service_layer import importing
 from services.registry.service_layer.importing import ImportOptions, import_file
@@ -68,8 +70,10 @@ class Sample:
     rejected: dict[int, str]  # row number -> a rule it must be rejected for
 
 
-def build_sample(folder: Path) -> Sample:
-    """About 550 synthetic persons with bad households at the start, middle and end."""
+def build_sample(folder: Path, kind: str = "csv") -> Sample:
+    """About 550 synthetic persons with bad households at the start, middle and end; as CSV,
+    or as Parquet with text columns in another order (a row with a value too many is CSV's
+    own failure, so the Parquet file has everything but that row)."""
     good = _households([list(r) for r in generate_rows(130, 5, "3402")])
     first, rest = good[0], good[1:]
     assert len(first) >= 2 and first[0][INDEX["nik"]]  # a head with NIK, and someone else
@@ -91,6 +95,11 @@ def build_sample(folder: Path) -> Sample:
             elif household is again:  # its head's NIK was taken at row 2
                 rejected[number] = ("nik.duplicate" if row[INDEX["relation"]] == "head"
                                     else "household.head_rejected")
+    if kind == "parquet":
+        path = folder / "dtks.parquet"
+        pq.write_table(pa.table({c: [r[INDEX[c]] for r in rows] for c in reversed(COLUMNS)}),
+                       path, row_group_size=64)
+        return Sample(path, len(rows), rejected)
     path = folder / "dtks.csv"
     write_rows(path, rows)
     # An export that forgot to quote an address with a comma in it: one value too many.
@@ -137,15 +146,17 @@ def check_report(report: Path | None, sample: Sample) -> None:
     assert found[3]["birth_date"] == "2019-02-30"  # the row as it was read
 
 
-async def test_import_counts_rejections_and_report(engine: AsyncEngine, tmp_path: Path) -> None:
-    sample = build_sample(tmp_path)
+@pytest.mark.parametrize("kind", ["csv", "parquet"])
+async def test_import_counts_rejections_and_report(engine: AsyncEngine, tmp_path: Path,
+                                                   kind: str) -> None:
+    sample = build_sample(tmp_path, kind)
     summary = await import_file(engine, sample.path, options=OPTIONS)
     assert summary.rows_read == sample.rows == summary.accepted + summary.rejected
     assert summary.rejected == len(sample.rejected)
     assert await count(engine, members) == summary.accepted
     assert await count(engine, households) == 130
     check_report(summary.report, sample)
-    assert summary.report == tmp_path / "dtks.rejected.csv"
+    assert summary.report == tmp_path / "dtks.rejected.csv"  # a CSV whatever the input
     # One history row per new household, with who and why.
     assert await count(engine, changes) == await count(engine, households)
     async with engine.connect() as conn:
@@ -162,9 +173,10 @@ class Stop(Exception):
     """Stands for Ctrl-C or a killed process between two chunks."""
 
 
+@pytest.mark.parametrize("kind", ["csv", "parquet"])
 async def test_interrupted_import_continues_where_it_stopped(engine: AsyncEngine,
-                                                             tmp_path: Path) -> None:
-    sample = build_sample(tmp_path)
+                                                             tmp_path: Path, kind: str) -> None:
+    sample = build_sample(tmp_path, kind)
     seen: list[int] = []
 
     def stop_after_two_chunks(progress: importing.ImportProgress) -> None:
@@ -188,6 +200,23 @@ async def test_interrupted_import_continues_where_it_stopped(engine: AsyncEngine
     # The report has the rejections of both invocations, and the duplicate NIKs at the end
     # of the file were still caught although their first rows were read before the stop.
     check_report(summary.report, sample)
+
+
+async def test_a_typed_parquet_export_stores_what_the_csv_stores(engine: AsyncEngine,
+                                                                  tmp_path: Path) -> None:
+    """The same households as CSV, then as Parquet with typed columns (dates, flags, numbers):
+    the second import finds nothing to change, so every value was read alike."""
+    from services.registry.adapters.dtks_files import write_export
+    from services.registry.domain.synthetic import generate_households
+
+    households_ = list(generate_households(60, 11, "3402"))
+    persons = write_export(tmp_path / "export.csv", households_)
+    assert write_export(tmp_path / "export.parquet", households_) == persons
+    first = await import_file(engine, tmp_path / "export.csv", options=OPTIONS)
+    second = await import_file(engine, tmp_path / "export.parquet", options=OPTIONS)
+    assert first.accepted == second.accepted == persons and second.rejected == 0
+    assert first.changes == 60 and second.changes == 0
+    assert await count(engine, changes) == 60
 
 
 async def test_failure_inside_a_chunk_leaves_none_of_it(
@@ -352,6 +381,26 @@ def test_cli_generates_and_imports(tmp_path: Path, monkeypatch: pytest.MonkeyPat
     assert (tmp_path / "bantul.rejected.csv").exists()
     result = runner.invoke(app, ["registry", "import", str(out)])
     assert "imported before" in result.output
+
+
+def test_cli_generates_and_imports_parquet(tmp_path: Path,
+                                          monkeypatch: pytest.MonkeyPatch) -> None:
+    runner = CliRunner()
+    out = tmp_path / "bantul.parquet"
+    result = runner.invoke(app, ["registry", "generate", "--households", "30", "--seed", "2",
+                                 "--region", "3402", "--out", str(out)])
+    assert result.exit_code == 0, result.output
+    persons = pq.ParquetFile(out).metadata.num_rows
+    monkeypatch.setenv("SLRT_REGISTRY_DATABASE_URL", f"sqlite+aiosqlite:///{tmp_path / 'r.db'}")
+    result = runner.invoke(app, ["registry", "import", str(out), "--json",
+                                 str(tmp_path / "summary.json")])
+    assert result.exit_code == 0, result.output
+    summary = json.loads((tmp_path / "summary.json").read_text())
+    assert summary["accepted"] == persons > 30 and summary["rejected"] == 0
+    broken = tmp_path / "broken.parquet"
+    pq.write_table(pq.read_table(out).drop(["nik"]), broken)
+    result = runner.invoke(app, ["registry", "import", str(broken)])
+    assert result.exit_code == 2 and "missing column(s): nik" in result.output
 
 
 async def _secondary_indexes(engine: AsyncEngine) -> set[str]:

@@ -45,18 +45,20 @@ class _RowsColumn(ProgressColumn):
 
 @registry_app.command("generate")
 def generate(
-    out: Annotated[Path, typer.Option(help="CSV file to write")],
+    out: Annotated[Path, typer.Option(
+        help="File to write: Parquet when it ends in .parquet or .pq, CSV otherwise")],
     households: Annotated[int, typer.Option(min=0, help="How many households")] = 1000,
     seed: Annotated[int, typer.Option(help="Same seed, same file")] = 1,
     region: Annotated[str | None, typer.Option(
         help="Kemendagri code (province 34, regency 3402, kecamatan 340205, village); "
              "default: the whole country")] = None,
 ) -> None:
-    """Write synthetic households (real villages, valid NIK/KK) as a DTKS-like CSV."""
+    """Write synthetic households (real villages, valid NIK/KK) as a DTKS-like CSV or Parquet
+    file."""
     from slrt.reference import plain_code
     from slrt.reference import region as find_region
 
-    from ..adapters.dtks_csv import write_households
+    from ..adapters.dtks_files import write_export
     from ..domain.synthetic import generate_households
 
     code = plain_code(region) if region else None
@@ -65,7 +67,7 @@ def generate(
         raise typer.Exit(2)
     started = time.perf_counter()
     with console.status(f"generating {households:,} households..."):
-        persons = write_households(out, generate_households(households, seed, code))
+        persons = write_export(out, generate_households(households, seed, code))
     seconds = time.perf_counter() - started
     console.print(f"{persons:,} persons in {households:,} households written to {out} "
                   f"in {seconds:.1f} s ({persons / max(seconds, 1e-9):,.0f} persons/s)")
@@ -84,7 +86,8 @@ def _summary_table(summary: dict[str, Any]) -> Table:
 
 @registry_app.command("import")
 def import_(
-    file: Annotated[Path, typer.Argument(exists=True, dir_okay=False, help="DTKS-like CSV")],
+    file: Annotated[Path, typer.Argument(exists=True, dir_okay=False,
+                                         help="DTKS-like export: CSV or Parquet")],
     database_url: Annotated[str | None, typer.Option(
         help="Registry database (default: SLRT_REGISTRY_DATABASE_URL)")] = None,
     report: Annotated[Path | None, typer.Option(
@@ -100,7 +103,8 @@ def import_(
     json_out: Annotated[Path | None, typer.Option("--json", help="Also write the summary")
                         ] = None,
 ) -> None:
-    """Import a DTKS-like CSV: validate, load (resumable), report every rejected row."""
+    """Import a DTKS-like CSV or Parquet export: validate, load (resumable), report every
+    rejected row."""
     from slrt.db import make_engine
     from slrt.migrations import upgrade
 

@@ -17,7 +17,8 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Final
 
-from ..adapters.dtks_csv import CsvSource, FormatError
+from ..adapters.dtks_csv import FormatError
+from ..adapters.dtks_files import RowSource
 from ..domain.importing import (
     MAX_MEMBERS,
     AcceptedHousehold,
@@ -52,7 +53,7 @@ def households(rows: Iterator[tuple[int, list[str]]]
 class Reader(threading.Thread):
     """Parses and validates chunks ahead of the writer; hands them over through a queue."""
 
-    def __init__(self, source: CsvSource, start: int, rejected_before: set[int],
+    def __init__(self, source: RowSource, start: int, rejected_before: set[int],
                  today: dt.date, default_source: str, chunk_rows: int) -> None:
         super().__init__(name="registry-import-reader", daemon=True)
         self.source, self.start_row, self.rejected_before = source, start, rejected_before

@@ -26,7 +26,8 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from ..adapters import import_runs as runs
 from ..adapters import pg_indexes
 from ..adapters.bulk import WriteBatch, bulk_writer
-from ..adapters.dtks_csv import CsvSource, file_sha256, write_rejection_report
+from ..adapters.dtks_csv import file_sha256, write_rejection_report
+from ..adapters.dtks_files import open_source
 from ..adapters.store import stored_records
 from ..domain.history import ChangeContext, created, household_changes
 from .import_reader import Chunk, Reader
@@ -154,7 +155,7 @@ async def import_file(
     started = clock()
     today = options.today or started.date()
     digest = await asyncio.to_thread(file_sha256, path)
-    source = CsvSource(path)  # reads the header: a wrong layout fails before any write
+    source = open_source(path)  # reads the header: a wrong layout fails before any write
     try:
         async with engine.begin() as conn:
             run = await runs.latest_run(conn, digest)
