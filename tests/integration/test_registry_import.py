@@ -23,8 +23,15 @@ from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker
 from typer.testing import CliRunner
 
 from services.registry.adapters.dtks_csv import write_rows
+from services.registry.adapters.name_keys import member_keys
 from services.registry.adapters.repository import HouseholdRepository
-from services.registry.adapters.tables import changes, households, import_runs, members
+from services.registry.adapters.tables import (
+    changes,
+    households,
+    import_runs,
+    members,
+    name_keys,
+)
 from services.registry.bootstrap import DEFINITION
 from services.registry.domain.history import ChangeContext
 from services.registry.domain.model import Housing, Participation
@@ -131,6 +138,15 @@ async def count(engine: AsyncEngine, table: Any, *where: Any) -> int:
             select(func.count()).select_from(table).where(*where))).scalar_one())
 
 
+async def check_name_keys(engine: AsyncEngine) -> None:
+    """Every member has exactly the search keys of its name, no more, no fewer."""
+    async with engine.connect() as conn:
+        names = list((await conn.execute(select(members.c.name))).scalars())
+        stored = int((await conn.execute(select(func.count()).select_from(name_keys))
+                      ).scalar_one())
+    assert stored == sum(len(member_keys(n)) for n in names) > 0
+
+
 def read_report(path: Path) -> dict[int, dict[str, str]]:
     with path.open(encoding="utf-8", newline="") as f:
         return {int(r["row"]): r for r in csv.DictReader(f)}
@@ -157,6 +173,7 @@ async def test_import_counts_rejections_and_report(engine: AsyncEngine, tmp_path
     assert await count(engine, households) == 130
     check_report(summary.report, sample)
     assert summary.report == tmp_path / "dtks.rejected.csv"  # a CSV whatever the input
+    await check_name_keys(engine)
     # One history row per new household, with who and why.
     assert await count(engine, changes) == await count(engine, households)
     async with engine.connect() as conn:
@@ -279,6 +296,7 @@ async def test_reimport_writes_changes_with_history(engine: AsyncEngine,
         (target, "household", "welfare_decile", 1), (target, "member", "occupation", "fisher")}
     assert version == 2
     assert await count(engine, households, households.c.version > 1) == 1  # others untouched
+    await check_name_keys(engine)  # rewritten members were re-keyed, not keyed twice
 
 
 async def test_repository_round_trip_with_history(engine: AsyncEngine) -> None:

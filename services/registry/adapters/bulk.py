@@ -39,6 +39,8 @@ class WriteBatch:
     changes: list[Change] = field(default_factory=list)
     rejections: list[tuple[int, list[dict[str, str]], Sequence[str]]] = field(
         default_factory=list)
+    #: Nothing of this chunk was stored when it was compared (a first load).
+    all_new: bool = False
 
 
 class BulkWriter(Protocol):
@@ -110,7 +112,7 @@ class PostgresBulkWriter:
             await driver.copy_records_to_table("stage_members", records=batch.members,
                                                columns=MEMBER_RECORD)
             await driver.execute(_UPSERT_MEMBERS)
-            await pg_replace_keys(driver, batch.members)
+            await pg_replace_keys(driver, batch.members, members_are_new=batch.all_new)
         if batch.programs:
             await driver.copy_records_to_table("stage_participations", records=batch.programs,
                                                columns=PARTICIPATION_RECORD)

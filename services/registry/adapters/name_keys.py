@@ -59,10 +59,15 @@ async def delete_keys(conn: AsyncConnection | AsyncSession, member_ids: Sequence
             name_keys_table.c.member_id.in_(list(member_ids))))
 
 
-async def pg_replace_keys(driver: Any, member_rows: Sequence[Sequence[Any]]) -> None:
-    """The same through asyncpg for the PostgreSQL bulk import: one array delete, one COPY."""
-    await driver.execute("DELETE FROM name_keys WHERE member_id = ANY($1::varchar[])",
-                         [m[_ID] for m in member_rows])
+async def pg_replace_keys(driver: Any, member_rows: Sequence[Sequence[Any]], *,
+                          members_are_new: bool = False) -> None:
+    """The same through asyncpg for the PostgreSQL bulk import: one array delete, one COPY.
+    `members_are_new`: none of these members is stored, so neither are keys of theirs (keys
+    are written and removed with their member); the delete, an index probe per member into
+    the largest table of the registry, is skipped."""
+    if not members_are_new:
+        await driver.execute("DELETE FROM name_keys WHERE member_id = ANY($1::varchar[])",
+                             [m[_ID] for m in member_rows])
     rows = key_rows(member_rows)
     if rows:
         await driver.copy_records_to_table(

@@ -85,6 +85,7 @@ def _batch(chunk: Chunk, run_id: str, ctx: ChangeContext,
                         for r in chunk.rejected]
     if not (old_households or old_members or old_programs):
         # Nothing of this chunk is stored yet (a first load): no comparison to make.
+        batch.all_new = True
         for h in chunk.households:
             batch.households.append(h.household)
             batch.members.extend(h.members)
