@@ -152,6 +152,27 @@ async def test_same_person_same_category_is_linked_not_rejected(desk: Desk) -> N
     assert [e.possible_duplicate_of for e in events][1] == [uuid.UUID(first["id"])]
 
 
+async def test_links_reach_past_newer_complaints_of_other_categories(any_desk: Desk) -> None:
+    """The newest few of the same person *in the same category*: five newer health
+    complaints do not hide the earlier education one, at the desk or in a batch."""
+    education = (await any_desk.client.post("/v1/complaints", json=COMPLAINT,
+                                            headers=any_desk.auth())).json()["id"]
+    health = with_(category="health", subcategory="pbi_jk", description="Belum punya KIS.")
+    for _ in range(6):
+        r = await any_desk.client.post("/v1/complaints", json=health, headers=any_desk.auth())
+        assert r.status_code == 201
+    newest_health = r.json()["id"]
+    again = await any_desk.client.post("/v1/complaints", json=with_(
+        description="Datang lagi: KIP anak belum juga diterima."), headers=any_desk.auth())
+    assert again.json()["possible_duplicate_of"] == [education]
+    synced = await any_desk.client.post("/v1/complaints:batch", headers=any_desk.auth(), json={
+        "device_id": "tablet-07", "items": [offline("late-edu"), offline("late-health", **{
+            k: health[k] for k in ("category", "subcategory", "description")})]})
+    edu_links, health_links = (i["possible_duplicate_of"] for i in synced.json()["items"])
+    assert edu_links == [again.json()["id"], education]
+    assert len(health_links) == 5 and health_links[0] == newest_health
+
+
 async def _events(desk: Desk, model: Any) -> list[Any]:
     async with desk.app.state.runtime.sessions() as session:
         rows = await session.execute(select(outbox.c.payload).where(outbox.c.topic == model.topic)

@@ -6,7 +6,7 @@ import datetime as dt
 import uuid
 from typing import Any
 
-from sqlalchemy import Integer, String, bindparam, func, select, text, update
+from sqlalchemy import Integer, String, bindparam, func, select, text, union_all, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from contracts import Sector
@@ -31,20 +31,38 @@ _KNOWN_KEYS = (
     .where(idempotency_keys.c.key.in_(bindparam("keys", expanding=True))))
 
 
+_CANDIDATE_COLUMNS = (complaints.c.id, complaints.c.category, complaints.c.status,
+                      complaints.c.complainant_nik, complaints.c.complainant_kk,
+                      complaints.c.registered_at)
+_OPEN = sorted(str(s) for s in OPEN)
+
+
 def _newest_open_by(column: Any) -> Any:
+    """Many people at once (a batch): the newest open complaints per person and category."""
     c = complaints.c
-    newest = (select(c.id, c.category, c.status, c.complainant_nik, c.complainant_kk,
-                     c.registered_at,
-                     func.row_number().over(partition_by=column,
+    newest = (select(*_CANDIDATE_COLUMNS,
+                     func.row_number().over(partition_by=(column, c.category),
                                             order_by=c.registered_at.desc()).label("n"))
-              .where(column.in_(bindparam("values", expanding=True)),
-                     c.status.in_(sorted(str(s) for s in OPEN)))
+              .where(column.in_(bindparam("values", expanding=True)), c.status.in_(_OPEN))
               .subquery())
     return select(newest).where(newest.c.n <= bindparam("per_person"))
 
 
+def _newest_open_of_one(column: Any, value: str) -> Any:
+    return (select(*_CANDIDATE_COLUMNS)
+            .where(column == bindparam(value), complaints.c.category == bindparam("category"),
+                   complaints.c.status.in_(_OPEN))
+            .order_by(complaints.c.registered_at.desc()).limit(bindparam("per_person"))
+            .subquery())
+
+
 _NEWEST_BY_NIK = _newest_open_by(complaints.c.complainant_nik)
 _NEWEST_BY_KK = _newest_open_by(complaints.c.complainant_kk)
+# One person, one category (a desk submission): both look-ups in one round trip, each an
+# index range read backwards that stops at `per_person` rows, however many the person filed.
+_NEWEST_OF_ONE = union_all(
+    *(select(sub) for sub in (_newest_open_of_one(complaints.c.complainant_nik, "nik"),
+                              _newest_open_of_one(complaints.c.complainant_kk, "kk"))))
 
 
 # Plain SQL that PostgreSQL and SQLite both accept: SQLAlchemy never caches an
@@ -92,16 +110,23 @@ class ComplaintRepository:
         rows = await self.session.execute(_KNOWN_KEYS, {"keys": keys})
         return {r.key: dict(r._mapping) for r in rows}
 
-    async def earlier_complaints(self, niks: set[str], kks: set[str],
-                                 per_person: int) -> list[EarlierComplaint]:
-        """The newest open complaints (at most `per_person` per NIK and per KK), oldest first:
-        candidates for duplicate links, bounded however many one person has filed."""
+    async def earlier_complaints(self, niks: set[str], kks: set[str], per_person: int,
+                                 category: Sector | None = None) -> list[EarlierComplaint]:
+        """The newest open complaints (at most `per_person` per NIK and per KK in each
+        category, or in `category` only), oldest first: candidates for duplicate links,
+        bounded however many one person has filed."""
         found: dict[str, Any] = {}
-        for statement, values in ((_NEWEST_BY_NIK, niks), (_NEWEST_BY_KK, kks)):
-            if values:
-                rows = await self.session.execute(
-                    statement, {"values": list(values), "per_person": per_person})
-                found.update({r.id: r for r in rows})
+        if category is not None and len(niks) <= 1 and len(kks) <= 1:
+            rows = await self.session.execute(_NEWEST_OF_ONE, {
+                "nik": next(iter(niks), None), "kk": next(iter(kks), None),
+                "category": str(category), "per_person": per_person})
+            found.update({r.id: r for r in rows})
+        else:
+            for statement, values in ((_NEWEST_BY_NIK, niks), (_NEWEST_BY_KK, kks)):
+                if values:
+                    rows = await self.session.execute(
+                        statement, {"values": list(values), "per_person": per_person})
+                    found.update({r.id: r for r in rows})
         ordered = sorted(found.values(), key=lambda r: (r.registered_at, r.id))
         return [EarlierComplaint(uuid.UUID(r.id), Sector(r.category), ComplaintStatus(r.status),
                                  r.complainant_nik, r.complainant_kk) for r in ordered]

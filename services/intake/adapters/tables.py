@@ -62,9 +62,12 @@ complaints = Table(
     Index("ix_complaints_village", "village_code"),
     Index("ix_complaints_status", "status"),
     Index("ix_complaints_registered", "registered_at"),
-    # Possible-duplicate look-ups: same person or household in the same category.
-    Index("ix_complaints_nik_category", "complainant_nik", "category"),
-    Index("ix_complaints_kk_category", "complainant_kk", "category"),
+    # Possible-duplicate look-ups: the newest of the same person or household in the same
+    # category, read backwards from the newest.
+    Index("ix_complaints_nik_category_registered", "complainant_nik", "category",
+          "registered_at"),
+    Index("ix_complaints_kk_category_registered", "complainant_kk", "category",
+          "registered_at"),
 )
 
 idempotency_keys = Table(

@@ -150,10 +150,11 @@ def _conflict(key: str) -> ItemResult:
 async def _record(uow: UnitOfWork, repo: ComplaintRepository, accepted: list[_Accepted],
                   results: list[ItemResult | None], principal: Principal,
                   now: dt.datetime, take_numbers: TakeNumbers) -> None:
+    categories = {a.complaint.category for a in accepted}
     index = DuplicateIndex(await repo.earlier_complaints(
         {a.complaint.complainant.nik for a in accepted if a.complaint.complainant.nik},
         {a.complaint.complainant.kk_number for a in accepted if a.complaint.complainant.kk_number},
-        per_person=MAX_LINKS))
+        per_person=MAX_LINKS, category=next(iter(categories)) if len(categories) == 1 else None))
     by_regency: dict[str, list[_Accepted]] = defaultdict(list)
     for item in accepted:
         by_regency[item.complaint.village_code[:4]].append(item)
