@@ -42,7 +42,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from bench.common import command_line, percentile, pg_admin  # noqa: E402
 from bench.registry_import import generate, url_of  # noqa: E402
 from services.registry.adapters.repository import HouseholdRepository  # noqa: E402
-from services.registry.adapters.search import by_nik  # noqa: E402
+from services.registry.adapters.search import nik_households  # noqa: E402
 from services.registry.bootstrap import DEFINITION  # noqa: E402
 from services.registry.domain.rules import load_rules  # noqa: E402
 from services.registry.service_layer.importing import ImportOptions, import_file  # noqa: E402
@@ -100,13 +100,14 @@ async def timed(uow_factory: Any, queries: list[SearchQuery]) -> tuple[list[floa
 
 
 async def timed_query(sessions: Any, niks: list[str]) -> list[float]:
-    """The NIK look-up without the audit row and its commit (index probe + profile load)."""
+    """The NIK look-up without the audit row and its commit (index probe + profile load, as
+    `search_households` makes them)."""
     times = []
     async with sessions() as session:
         repo = HouseholdRepository(session)
         for nik in niks:
             started = time.perf_counter()
-            await repo.load_many(await by_nik(session, nik, ""))
+            await repo.load_matching(nik_households(nik, ""), 20)
             times.append((time.perf_counter() - started) * 1000)
     return sorted(times)
 

@@ -356,6 +356,29 @@ async def test_batch_pages_hold_every_household_of_the_region_once(
     assert [h.household_id for h in paged] == sorted(h.household_id for h in paged)
 
 
+async def test_nik_and_kk_find_and_load_households_in_one_go(engine: AsyncEngine) -> None:
+    from services.registry.adapters.search import kk_households, nik_households
+    from services.registry.domain.demo import school_child_household
+
+    household = school_child_household()
+    second_family = "3402051203150007"  # a member on a family card of their own
+    household.members[-1].kk_number = second_family
+    sessions = async_sessionmaker(engine, expire_on_commit=False)
+    async with sessions() as session:
+        await HouseholdRepository(session).add(household, "demo", dt.datetime.now(dt.UTC))
+        await session.commit()
+    village = household.village_code
+    async with sessions() as session:
+        repo = HouseholdRepository(session)
+        for query in (nik_households(household.members[0].nik or "", village[:4]),
+                      kk_households(household.kk_number or "", village),
+                      kk_households(second_family, "")):
+            [found] = await repo.load_matching(query, 20)
+            assert found.household_id == household.household_id
+            assert len(found.members) == len(household.members)
+        assert await repo.load_matching(kk_households(second_family, "3403"), 20) == []
+
+
 async def test_migration_copies_the_village_onto_existing_members(
         tmp_path: Path, pg_databases: Any) -> None:
     for url in (f"sqlite+aiosqlite:///{tmp_path / 'old.db'}", await pg_databases("regmig")):

@@ -8,7 +8,7 @@ import uuid
 from collections.abc import Iterable, Sequence
 from typing import Any, Final
 
-from sqlalchemy import delete, func, select, update
+from sqlalchemy import Select, delete, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from ..domain.geo import bounding_box, distance_km
@@ -63,6 +63,15 @@ class HouseholdRepository:
         return await self._complete((await self.session.execute(
             select(*_HOUSEHOLD_COLUMNS).where(households.c.household_id.in_(ids))
             .order_by(households.c.household_id))).all())
+
+    async def load_matching(self, household_ids: Select[tuple[str]],
+                            limit: int) -> list[Household]:
+        """The first `limit` households (by id) whose ids `household_ids` selects: the ids are
+        found and the households read in one statement."""
+        return await self._complete((await self.session.execute(
+            select(*_HOUSEHOLD_COLUMNS)
+            .where(households.c.household_id.in_(household_ids.scalar_subquery()))
+            .order_by(households.c.household_id).limit(limit))).all())
 
     async def load_page(self, after: str, region: str, limit: int) -> list[Household]:
         """The next `limit` households under `region` with an id above `after`, in id order

@@ -11,7 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Final
 
-from sqlalchemy import func, select
+from sqlalchemy import Select, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from ..domain.names import canonical_tokens, token_similarity
@@ -31,18 +31,19 @@ class NameHit:
     score: float
 
 
-async def by_nik(session: AsyncSession, nik: str, region: str) -> list[str]:
-    rows = await session.execute(select(members.c.household_id).where(
-        members.c.nik == nik, *in_region(members.c.village_code, region)))
-    return sorted(set(rows.scalars()))
+def nik_households(nik: str, region: str) -> Select[tuple[str]]:
+    """Ids of the households with a member of this NIK, as a query to load from."""
+    return select(members.c.household_id).where(
+        members.c.nik == nik, *in_region(members.c.village_code, region))
 
 
-async def by_kk(session: AsyncSession, kk_number: str, region: str) -> list[str]:
-    heads = await session.execute(select(households.c.household_id).where(
-        households.c.kk_number == kk_number, *in_region(households.c.village_code, region)))
-    others = await session.execute(select(members.c.household_id).where(
-        members.c.kk_number == kk_number, *in_region(members.c.village_code, region)))
-    return sorted(set(heads.scalars()) | set(others.scalars()))
+def kk_households(kk_number: str, region: str) -> Select[tuple[str]]:
+    """Ids of the households of this family card: the head's card or a member's."""
+    heads = select(households.c.household_id).where(
+        households.c.kk_number == kk_number, *in_region(households.c.village_code, region))
+    others = select(members.c.household_id).where(
+        members.c.kk_number == kk_number, *in_region(members.c.village_code, region))
+    return select(heads.union(others).subquery().c.household_id)
 
 
 async def by_name(session: AsyncSession, name: str, region: str, *, threshold: float,

@@ -89,10 +89,13 @@ async def search_households(uow: UnitOfWork, caller: Caller, q: SearchQuery,
     region = scoped_region(caller, q.region)
     session = uow.session
     extra: dict[str, dict[str, Any]] = {}
-    if method == "nik":
-        ids = await queries.by_nik(session, _digits16(q.nik, "nik"), region)
-    elif method == "kk":
-        ids = await queries.by_kk(session, _digits16(q.kk, "kk"), region)
+    repo = HouseholdRepository(session)
+    if method in ("nik", "kk"):
+        # Found and loaded in one statement, in household id order.
+        found = (queries.nik_households(_digits16(q.nik, "nik"), region) if method == "nik"
+                 else queries.kk_households(_digits16(q.kk, "kk"), region))
+        loaded = await repo.load_matching(found, q.limit)
+        ids = [str(h.household_id) for h in loaded]
     elif method in ("name", "address") and len(region) < MIN_REGION_DIGITS:
         raise SearchError(f"a {method} search needs a region of a district or smaller")
     elif method == "name":
@@ -110,13 +113,14 @@ async def search_households(uow: UnitOfWork, caller: Caller, q: SearchQuery,
         assert q.near is not None
         if not 0 < q.radius_km <= MAX_RADIUS_KM:
             raise SearchError(f"radius_km must be above 0 and at most {MAX_RADIUS_KM:g}")
-        found = await HouseholdRepository(session).nearest(
+        nearest = await repo.nearest(
             q.near[0], q.near[1], limit=q.limit, radius_km=q.radius_km, region=region)
-        ids = [hid for hid, _ in found]
-        extra = {hid: {"distance_km": km} for hid, km in found}
-    loaded = {str(h.household_id): h
-              for h in await HouseholdRepository(session).load_many(ids[:q.limit])}
-    results = [summary(loaded[i], **extra.get(i, {})) for i in ids[:q.limit] if i in loaded]
+        ids = [hid for hid, _ in nearest]
+        extra = {hid: {"distance_km": km} for hid, km in nearest}
+    if method not in ("nik", "kk"):
+        loaded = await repo.load_many(ids[:q.limit])
+    by_id = {str(h.household_id): h for h in loaded}
+    results = [summary(by_id[i], **extra.get(i, {})) for i in ids[:q.limit] if i in by_id]
     await audit(session, now, caller.subject, caller.role, f"search:{method}",
                 results=len(results))
     await uow.commit()
