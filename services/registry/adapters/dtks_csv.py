@@ -136,6 +136,16 @@ class CsvSource:
         self.close()
 
 
+def check_columns(header: Sequence[str]) -> None:
+    """Every column of the layout once (names stripped and lower-case); extras are allowed."""
+    missing = [c for c in COLUMNS if c not in header]
+    if missing:
+        raise FormatError(f"missing column(s): {', '.join(missing)}")
+    duplicated = sorted({c for c in COLUMNS if header.count(c) > 1})
+    if duplicated:
+        raise FormatError(f"column(s) given twice: {', '.join(duplicated)}")
+
+
 def _column_picker(header: list[str]) -> Callable[[list[str]], list[str]] | None:
     """A function putting a raw row into `COLUMNS` order (None: rows are in that order).
 
@@ -143,12 +153,7 @@ def _column_picker(header: list[str]) -> Callable[[list[str]], list[str]] | None
     is passed on as read, with a length other than `len(COLUMNS)`: validation rejects it
     rather than guess which value belongs where.
     """
-    missing = [c for c in COLUMNS if c not in header]
-    if missing:
-        raise FormatError(f"missing column(s): {', '.join(missing)}")
-    duplicated = sorted({c for c in COLUMNS if header.count(c) > 1})
-    if duplicated:
-        raise FormatError(f"column(s) given twice: {', '.join(duplicated)}")
+    check_columns(header)
     width, expected = len(header), len(COLUMNS)
     if tuple(header) == COLUMNS:
         return None

@@ -21,7 +21,7 @@ import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
 from ..domain.records import COLUMNS
-from .dtks_csv import FormatError
+from .dtks_csv import FormatError, check_columns
 
 MAGIC: Final[bytes] = b"PAR1"
 FIRST_ROW: Final[int] = 2  # as in the CSV, whose row 1 is the header
@@ -72,12 +72,7 @@ class ParquetSource:
         except (pa.ArrowException, OSError) as exc:
             raise FormatError(f"not a readable Parquet file: {exc}") from None
         names = [n.strip().lower() for n in self._file.schema_arrow.names]
-        missing = [c for c in COLUMNS if c not in names]
-        if missing:
-            raise FormatError(f"missing column(s): {', '.join(missing)}")
-        duplicated = sorted({c for c in COLUMNS if names.count(c) > 1})
-        if duplicated:
-            raise FormatError(f"column(s) given twice: {', '.join(duplicated)}")
+        check_columns(names)
         self._columns = [self._file.schema_arrow.names[names.index(c)] for c in COLUMNS]
         self._total = self._file.metadata.num_rows
         self._done = 0
