@@ -10,7 +10,14 @@ fixed seed) written to a CSV in a temporary folder; fresh PostgreSQL databases
 * import: `services.registry.service_layer.importing.import_file`, what `slrt registry import`
   runs (parse, validate, history, COPY into staging, upserts, progress), first as it runs
   beside live traffic (indexes kept up to date), then with `--defer-indexes` (secondary
-  indexes and foreign keys rebuilt once at the end) into a second fresh database.
+  indexes and foreign keys rebuilt once at the end) into a second fresh database;
+* schema floor: the rows that import wrote (households, members, participations, history,
+  name keys), dumped from its database unmeasured, COPYed straight into a third fresh
+  registry database with its keys, indexes and foreign keys: what PostgreSQL alone needs to
+  take these persons into this schema, with no parsing, validation or comparison at all;
+  then the same with secondary indexes and foreign keys dropped and rebuilt (as
+  `--defer-indexes` does) into a fourth. No import into the schema can be faster, so these
+  ratios bound what the target can reach.
 
 Reported: persons/s of each, the ratio import / raw COPY (target ≥ 0.5, goal ≥ 80,000
 persons/s on 2 cores), the generator's persons/s, and the size of the registry tables per
@@ -43,7 +50,9 @@ from rich.table import Table
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from bench.common import PG_HOST, PG_PORT, PG_USER, command_line, pg_admin  # noqa: E402
+from services.registry.adapters import pg_indexes  # noqa: E402
 from services.registry.adapters.dtks_csv import write_households  # noqa: E402
+from services.registry.adapters.import_runs import create_run  # noqa: E402
 from services.registry.bootstrap import DEFINITION  # noqa: E402
 from services.registry.domain.synthetic import generate_households  # noqa: E402
 from services.registry.service_layer.importing import ImportOptions, import_file  # noqa: E402
@@ -55,6 +64,8 @@ PERSONS_PER_HOUSEHOLD = 4.31  # the generator's mean, to aim at --persons
 TARGET_RATIO = 0.5
 GOAL_PERSONS_PER_S = 80_000.0
 REGISTRY_TABLES = ("households", "members", "participations", "changes")
+#: What an import writes, in an order its foreign keys accept.
+WRITTEN_TABLES = ("households", "members", "participations", "changes", "name_keys")
 console = Console(soft_wrap=True, width=shutil.get_terminal_size((120, 24)).columns)
 
 #: The CSV's columns as a bare table: the same rows, typed, nothing else.
@@ -183,6 +194,46 @@ async def run_import(database: str, path: Path, defer: bool) -> dict[str, Any]:
             **cpu, **per_person_us(cpu, summary.rows_read)}
 
 
+async def dump_written(source: str, tmp: Path) -> dict[str, Path]:
+    """The rows the import wrote in `source`, one COPY file per table (unmeasured)."""
+    conn = await asyncpg.connect(host=PG_HOST, port=PG_PORT, user=PG_USER, database=source)
+    try:
+        files = {t: tmp / f"{t}.copy" for t in WRITTEN_TABLES}
+        for table, file in files.items():
+            await conn.copy_from_table(table, output=file)
+        return files
+    finally:
+        await conn.close()
+
+
+async def schema_floor(files: dict[str, Path], target: str, persons: int,
+                       defer: bool) -> dict[str, Any]:
+    """COPY those rows into a fresh registry schema `target`; with `defer`, around the same
+    drop and rebuild of secondary indexes and foreign keys as `--defer-indexes`."""
+    await asyncio.to_thread(upgrade, DEFINITION.migrations, url_of(target))
+    engine = make_engine(url_of(target))
+    try:
+        async with engine.begin() as conn:
+            driver = (await conn.get_raw_connection()).driver_connection
+            with CpuMeter() as meter:
+                started = time.perf_counter()
+                if defer:
+                    run_id = str(uuid.uuid4())
+                    await create_run(conn, run_id, "floor", "floor", "bench",
+                                     dt.datetime.now(dt.UTC))
+                    ddl = await pg_indexes.drop_secondary(conn, run_id)
+                for table, file in files.items():
+                    await driver.copy_to_table(table, source=file)
+                if defer:
+                    await pg_indexes.rebuild(conn, run_id, ddl)
+                seconds = time.perf_counter() - started
+                cpu = meter.stop()
+    finally:
+        await engine.dispose()
+    return {"rows": persons, "seconds": round(seconds, 2),
+            "persons_per_s": round(persons / seconds), **cpu, **per_person_us(cpu, persons)}
+
+
 async def bench(tmp: Path, databases: list[str], persons: int) -> dict[str, Any]:
     path = tmp / "registry.csv"
     with console.status(f"generating {persons:,} persons..."):
@@ -195,14 +246,21 @@ async def bench(tmp: Path, databases: list[str], persons: int) -> dict[str, Any]
         online = await run_import(databases[0], path, defer=False)
     with console.status("import with --defer-indexes..."):
         deferred = await run_import(databases[1], path, defer=True)
+    with console.status("schema floor: the import's rows COPYed into fresh schemas..."):
+        files = await dump_written(databases[0], tmp)
+        floor = await schema_floor(files, databases[2], online["accepted"], defer=False)
+        floor_deferred = await schema_floor(files, databases[3], online["accepted"], defer=True)
+        for file in files.values():
+            file.unlink()
     return {"generator": generated, "raw_copy": raw, "import": online,
-            "import_deferred": deferred}
+            "import_deferred": deferred, "schema_floor": floor,
+            "schema_floor_deferred": floor_deferred}
 
 
 def verdicts(result: dict[str, Any]) -> dict[str, Any]:
     raw = result["raw_copy"]["persons_per_s"]
     out: dict[str, Any] = {}
-    for key in ("import", "import_deferred"):
+    for key in ("import", "import_deferred", "schema_floor", "schema_floor_deferred"):
         rate = result[key]["persons_per_s"]
         out[key] = {"ratio": round(rate / raw, 3), "ratio_met": rate / raw >= TARGET_RATIO,
                     "goal_met": rate >= GOAL_PERSONS_PER_S}
@@ -234,6 +292,12 @@ def print_report(report: dict[str, Any]) -> None:
         table.add_row(label, f"{row['persons_per_s']:,}", f"{row['seconds']}",
                       f"{v[key]['ratio']}", _yes(v[key]["ratio_met"]), _yes(v[key]["goal_met"]),
                       cpu(row), f"{row['mb_per_million_persons']}")
+    for key, label in (("schema_floor", "schema floor: the import's rows, COPY only"),
+                       ("schema_floor_deferred", "schema floor, indexes deferred")):
+        floor, vf = report[key], v[key]
+        table.add_row(label, f"{floor['persons_per_s']:,}", f"{floor['seconds']}",
+                      f"{vf['ratio']}", _yes(vf["ratio_met"]), _yes(vf["goal_met"]), cpu(floor),
+                      "")
     console.print(table)
     gen = report["generator"]
     console.print(f"generator: {gen['persons']:,} persons in {gen['households']:,} households, "
@@ -270,7 +334,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     load_before = [round(x, 2) for x in os.getloadavg()]
     tmp = Path(tempfile.mkdtemp(prefix="slrt-bench-"))
     tag = uuid.uuid4().hex[:12]
-    databases = [f"slrt_bench_{tag}", f"slrt_bench_{tag}_d"]
+    databases = [f"slrt_bench_{tag}", f"slrt_bench_{tag}_d", f"slrt_bench_{tag}_f",
+                 f"slrt_bench_{tag}_fd"]
     try:
         result = asyncio.run(bench(tmp, databases, args.persons))
     finally:
