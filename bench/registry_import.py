@@ -222,15 +222,20 @@ async def schema_floor(files: dict[str, Path], target: str, persons: int,
                     await create_run(conn, run_id, "floor", "floor", "bench",
                                      dt.datetime.now(dt.UTC))
                     ddl = await pg_indexes.drop_secondary(conn, run_id)
+                steps: dict[str, float] = {}
                 for table, file in files.items():
+                    at = time.perf_counter()
                     await driver.copy_to_table(table, source=file)
+                    steps[table] = round(time.perf_counter() - at, 2)
                 if defer:
+                    at = time.perf_counter()
                     await pg_indexes.rebuild(conn, run_id, ddl)
+                    steps["rebuild indexes and keys"] = round(time.perf_counter() - at, 2)
                 seconds = time.perf_counter() - started
                 cpu = meter.stop()
     finally:
         await engine.dispose()
-    return {"rows": persons, "seconds": round(seconds, 2),
+    return {"rows": persons, "seconds": round(seconds, 2), "seconds_by_step": steps,
             "persons_per_s": round(persons / seconds), **cpu, **per_person_us(cpu, persons)}
 
 
@@ -299,6 +304,9 @@ def print_report(report: dict[str, Any]) -> None:
                       f"{vf['ratio']}", _yes(vf["ratio_met"]), _yes(vf["goal_met"]), cpu(floor),
                       "")
     console.print(table)
+    for key in ("schema_floor", "schema_floor_deferred"):
+        steps = ", ".join(f"{k} {v}" for k, v in report[key]["seconds_by_step"].items())
+        console.print(f"{key} seconds by step: {steps}")
     gen = report["generator"]
     console.print(f"generator: {gen['persons']:,} persons in {gen['households']:,} households, "
                   f"{gen['persons_per_s']:,} persons/s, {gen['bytes'] / 1e6:,.0f} MB of CSV")
