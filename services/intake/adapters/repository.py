@@ -115,6 +115,8 @@ class ComplaintRepository:
         """The newest open complaints (at most `per_person` per NIK and per KK in each
         category, or in `category` only), oldest first: candidates for duplicate links,
         bounded however many one person has filed."""
+        if not niks and not kks:
+            return []  # nobody to link: no look-up at all
         found: dict[str, Any] = {}
         if category is not None and len(niks) <= 1 and len(kks) <= 1:
             rows = await self.session.execute(_NEWEST_OF_ONE, {
