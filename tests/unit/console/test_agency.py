@@ -5,7 +5,7 @@ MockTransport): the overdue row of the inbox, answers sent with If-Match, a stal
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from typing import Any
 
 import httpx
@@ -18,8 +18,6 @@ from services.console.domain.i18n import translator
 from services.console.domain.paging import Pager
 from services.console.entrypoints.session import SESSION_COOKIE
 from slrt.auth import Principal, Role
-
-from .console_app import console_with
 
 RID = "278553dc-7d04-4e0d-954e-b32e85216d37"
 CID = "18211ac2-dec6-4e10-9f35-c09b284b458a"
@@ -199,19 +197,6 @@ def services() -> FakeServices:
     return FakeServices()
 
 
-@pytest.fixture
-def fake(services: FakeServices) -> FakeServices:
-    services.reset()
-    return services
-
-
-@pytest.fixture(scope="module")
-def client(tmp_path_factory: pytest.TempPathFactory,
-           services: FakeServices) -> Iterator[tuple[TestClient, DevSignIn]]:
-    """One app for the module (starting one takes seconds); the fake is reset per test."""
-    keys = tmp_path_factory.mktemp("keys")
-    with console_with(keys, services) as opened:
-        yield opened
 
 
 @pytest.fixture

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from typing import Any
 
 import httpx
@@ -20,8 +20,6 @@ from services.console.domain import back_office as bo
 from services.console.domain.i18n import catalog, translator
 from services.console.entrypoints.session import SESSION_COOKIE
 from slrt.auth import Role
-
-from .console_app import console_with
 
 CASE = "18211ac2-dec6-4e10-9f35-c09b284b458a"
 OTHER_CASE = "5b0e8e7e-5a43-4d4e-9d8a-0c6c1f7f2a11"
@@ -314,18 +312,6 @@ def services() -> FakeServices:
     return FakeServices()
 
 
-@pytest.fixture
-def fake(services: FakeServices) -> FakeServices:
-    services.reset()
-    return services
-
-
-@pytest.fixture(scope="module")
-def client(tmp_path_factory: pytest.TempPathFactory,
-           services: FakeServices) -> Iterator[tuple[TestClient, DevSignIn]]:
-    keys = tmp_path_factory.mktemp("keys")
-    with console_with(keys, services) as opened:
-        yield opened
 
 
 @pytest.fixture

@@ -7,7 +7,7 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import io
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 
 import httpx
 import pytest
@@ -17,8 +17,6 @@ from services.console.adapters.identity import DevSignIn
 from services.console.domain import dashboard as d
 from services.console.domain.i18n import translator
 from services.console.entrypoints.session import SESSION_COOKIE
-
-from .console_app import console_with
 
 TODAY = dt.date(2026, 12, 4)
 ID, EN = translator("id"), translator("en")
@@ -215,13 +213,6 @@ class FakeServices:
 def services() -> FakeServices:
     return FakeServices()
 
-
-@pytest.fixture(scope="module")
-def client(tmp_path_factory: pytest.TempPathFactory,
-           services: FakeServices) -> Iterator[tuple[TestClient, DevSignIn]]:
-    keys = tmp_path_factory.mktemp("keys")
-    with console_with(keys, services) as opened:
-        yield opened
 
 
 @pytest.fixture

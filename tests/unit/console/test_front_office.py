@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-from collections.abc import Iterator
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
@@ -20,8 +19,6 @@ from services.console.domain import front_office_form as form
 from services.console.domain.i18n import translator
 from services.console.domain.paging import Pager
 from services.console.entrypoints.session import SESSION_COOKIE
-
-from .console_app import console_with
 
 CID = "7b1c2afc-0d7b-4990-b7e9-54a03ed64c8f"
 DUP = "8e3b556d-17e9-46f3-adef-e728e2591489"
@@ -328,23 +325,14 @@ class FakeServices:
         return httpx.Response(404, json={"detail": f"no {path}"})
 
 
+FOLLOW_REDIRECTS = False  # the pages' redirects are checked themselves
+
+
 @pytest.fixture(scope="module")
 def services() -> FakeServices:
     return FakeServices()
 
 
-@pytest.fixture
-def fake(services: FakeServices) -> FakeServices:
-    services.reset()
-    return services
-
-
-@pytest.fixture(scope="module")
-def client(tmp_path_factory: pytest.TempPathFactory,
-           services: FakeServices) -> Iterator[tuple[TestClient, DevSignIn]]:
-    keys = tmp_path_factory.mktemp("keys")
-    with console_with(keys, services, follow_redirects=False) as opened:
-        yield opened
 
 
 @pytest.fixture
