@@ -143,12 +143,15 @@ class UnitOfWork:
         finally:
             await asyncio.shield(self.session.close())
 
-    def publish(self, event: Contract, *, topic: str | None = None) -> None:
-        """Queue an event for publication in this transaction (outbox pattern)."""
-        if self._traceparent is None:  # one change, one span: read it once (a batch has 500)
-            self._traceparent = current_traceparent()
-        self._pending.append(self._outbox.row_for(event, topic=topic,
-                                                  traceparent=self._traceparent))
+    def publish(self, event: Contract, *, topic: str | None = None,
+                traceparent: str | None = None) -> None:
+        """Queue an event for publication in this transaction (outbox pattern). The event
+        continues `traceparent` if given (a grouped change), else the active span's trace."""
+        if traceparent is None:
+            if self._traceparent is None:  # one change, one span: read it once (a batch has 500)
+                self._traceparent = current_traceparent()
+            traceparent = self._traceparent
+        self._pending.append(self._outbox.row_for(event, topic=topic, traceparent=traceparent))
 
     async def already_handled(self, event_id: str, topic: str) -> bool:
         """Mark an incoming event as handled in this transaction; True if it was handled before."""

@@ -10,7 +10,7 @@ from slrt.runtime import Runtime, ServiceDefinition, create_app
 
 from .adapters.numbering import NumberBlocks
 from .adapters.tables import metadata
-from .entrypoints.api import router
+from .entrypoints.api import desk_queue, router
 from .entrypoints.api_stats import register as register_stats
 from .entrypoints.handlers import subscriptions
 from .settings import Settings
@@ -19,6 +19,7 @@ register_stats(router)  # GET /v1/complaints:stats (dashboards)
 
 
 def _prepare(runtime: Runtime) -> None:
+    runtime.extras["desk"] = desk_queue(runtime)
     # PostgreSQL: complaint numbers from blocks reserved ahead (see adapters/numbering.py);
     # SQLite has one writer, and numbers are taken inside the submission's transaction.
     if runtime.engine.dialect.name == "postgresql":
@@ -26,6 +27,7 @@ def _prepare(runtime: Runtime) -> None:
 
 
 async def _shutdown(runtime: Runtime) -> None:
+    await runtime.extras["desk"].wait_idle()
     if (numbers := runtime.extras.get("numbers")) is not None:
         await numbers.close()
 

@@ -18,7 +18,7 @@ from contracts import (
     ComplaintWithdrawnV1,
     SatisfactionRecordedV1,
 )
-from services.intake.adapters.tables import complaints, outbox
+from services.intake.adapters.tables import audit_log, complaints, outbox
 
 from .conftest import COMPLAINT, Desk, with_
 
@@ -78,6 +78,42 @@ async def test_two_racing_requests_with_one_key_make_one_complaint(any_desk: Des
     assert sorted(r.status_code for r in answers) == [200, 200, 200, 201]
     assert len({r.json()["id"] for r in answers}) == 1
     assert await outbox_types(any_desk) == ["registered"]
+
+
+# --- desk submissions that arrive together share a transaction (group commit) ----------------
+
+
+async def test_grouped_submissions_keep_their_own_operator_scope_and_trace(any_desk: Desk,
+                                                                           ) -> None:
+    issue = any_desk.issuer.issue
+    bantul = issue("front_office", "3402", subject="operator-bantul")
+    province = issue("back_office", "34", subject="operator-provinsi")
+    kota = issue("front_office", "3471", subject="operator-kota")  # Bantul is outside its region
+    senders = [bantul, province, kota] * 4
+    traces = [f"{n + 1:032x}" for n in range(len(senders))]
+    answers = await asyncio.gather(*(
+        any_desk.client.post("/v1/complaints", json=COMPLAINT, headers={
+            "Authorization": f"Bearer {token}", "traceparent": f"00-{trace}-{'1' * 16}-01"})
+        for token, trace in zip(senders, traces, strict=True)))
+    desk = any_desk.app.state.runtime.extras["desk"]
+    assert desk.groups_run < len(senders)  # some submissions did share a transaction
+
+    expected = {bantul: 201, province: 201, kota: 403}
+    assert [r.status_code for r in answers] == [expected[t] for t in senders]
+    created = {r.json()["id"]: (token, trace)
+               for r, token, trace in zip(answers, senders, traces, strict=True)
+               if r.status_code == 201}
+    subject = {bantul: "operator-bantul", province: "operator-provinsi"}
+    async with any_desk.app.state.runtime.sessions() as session:
+        recorded = dict((await session.execute(
+            select(complaints.c.id, complaints.c.recorded_by))).all())
+        audited = dict((await session.execute(
+            select(audit_log.c.complaint_id, audit_log.c.subject))).all())
+        events = (await session.execute(select(outbox.c.key, outbox.c.headers))).all()
+    assert recorded == audited == {cid: subject[token] for cid, (token, _) in created.items()}
+    # Each complaint's event (keyed by its id) continues the trace of the request that sent it.
+    assert {key: json.loads(h)["traceparent"].split("-")[1] for key, h in events} == {
+        cid: trace for cid, (_, trace) in created.items()}
 
 
 # --- offline batch ----------------------------------------------------------------------------

@@ -37,6 +37,10 @@ class Submission:
     key: str | None
     #: Hash of the submitted body, to tell a retry from a different request with the same key.
     request_hash: str
+    #: Who submits it (desk submissions of several operators may share one transaction).
+    principal: Principal
+    #: The submitting request's trace, which the complaint's event continues.
+    traceparent: str | None = None
 
 
 class Outcome(StrEnum):
@@ -77,8 +81,8 @@ def _scope_issue(principal: Principal, complaint: NormalisedComplaint) -> FieldI
 TakeNumbers = Callable[[str, int, int], Awaitable[range]]
 
 
-async def register(uow: UnitOfWork, submissions: list[Submission], principal: Principal,
-                   now: dt.datetime, *, look_up_keys: bool = True,
+async def register(uow: UnitOfWork, submissions: list[Submission], now: dt.datetime, *,
+                   look_up_keys: bool = True,
                    numbers: TakeNumbers | None = None) -> list[ItemResult]:
     """Register the submissions; without `look_up_keys`, idempotency keys are assumed new and
     a known one fails the commit with an IntegrityError (the caller then tries again).
@@ -91,7 +95,7 @@ async def register(uow: UnitOfWork, submissions: list[Submission], principal: Pr
             results[i] = ItemResult(Outcome.REJECTED, errors=checked.errors,
                                     warnings=checked.warnings)
             continue
-        if (issue := _scope_issue(principal, checked.normalised)) is not None:
+        if (issue := _scope_issue(sub.principal, checked.normalised)) is not None:
             results[i] = ItemResult(Outcome.REJECTED, errors=[issue])
             continue
         accepted.append(_Accepted(i, checked.normalised, sub))
@@ -100,8 +104,7 @@ async def register(uow: UnitOfWork, submissions: list[Submission], principal: Pr
     repo = ComplaintRepository(uow.session)
     accepted = await _drop_replays(repo, accepted, results, look_up_keys)
     if accepted:
-        await _record(uow, repo, accepted, results, principal, now,
-                      numbers or repo.reserve_sequences)
+        await _record(uow, repo, accepted, results, now, numbers or repo.reserve_sequences)
         await uow.commit()
     return [r for r in results if r is not None]
 
@@ -148,8 +151,8 @@ def _conflict(key: str) -> ItemResult:
 
 
 async def _record(uow: UnitOfWork, repo: ComplaintRepository, accepted: list[_Accepted],
-                  results: list[ItemResult | None], principal: Principal,
-                  now: dt.datetime, take_numbers: TakeNumbers) -> None:
+                  results: list[ItemResult | None], now: dt.datetime,
+                  take_numbers: TakeNumbers) -> None:
     categories = {a.complaint.category for a in accepted}
     index = DuplicateIndex(await repo.earlier_complaints(
         {a.complaint.complainant.nik for a in accepted if a.complaint.complainant.nik},
@@ -166,7 +169,7 @@ async def _record(uow: UnitOfWork, repo: ComplaintRepository, accepted: list[_Ac
 
     rows, keys, timeline, audits = [], [], [], []
     for item in accepted:
-        c, cid = item.complaint, item.complaint_id
+        c, cid, principal = item.complaint, item.complaint_id, item.submission.principal
         cid_text = str(cid)
         result = results[item.index]
         assert result is not None
@@ -189,7 +192,8 @@ async def _record(uow: UnitOfWork, repo: ComplaintRepository, accepted: list[_Ac
                              "detail": {"by": principal.subject}})
         audits.append({"at": now, "subject": principal.subject, "role": str(principal.role),
                        "action": "create", "complaint_id": cid_text})
-        uow.publish(_event(c, cid, numbers[cid], links, principal, now))
+        uow.publish(_event(c, cid, numbers[cid], links, principal, now),
+                    traceparent=item.submission.traceparent)
     for result in results:  # in-batch replays learn the number of the item they repeat
         if result is not None and result.outcome == Outcome.REPLAYED and result.number is None:
             result.number = numbers.get(result.complaint_id)  # type: ignore[arg-type]
