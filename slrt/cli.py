@@ -121,8 +121,10 @@ def run_service(
         raise typer.Exit(2)
     if migrate:
         upgrade(entry.bootstrap.DEFINITION.migrations, settings.database_url)
-    uvicorn.run(entry.bootstrap.build_app(settings), host=settings.http_host,
-                port=settings.http_port, log_level="warning", access_log=False)
+    app = entry.bootstrap.build_app(settings)
+    app.state.settle_heap_after_start = True  # this process serves only this app
+    uvicorn.run(app, host=settings.http_host, port=settings.http_port, log_level="warning",
+                access_log=False)
 
 
 @app.command("console")

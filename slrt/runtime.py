@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import gc
 import logging
 from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
@@ -173,6 +174,17 @@ async def _check_broker_epoch(runtime: Runtime) -> None:
         log.warning("fresh broker detected: re-publishing %d retained outbox rows", count)
 
 
+def settle_heap() -> None:
+    """For a process that serves one app, once it has started: what start-up built (modules,
+    reference data, compiled tables) lives as long as the process, so it leaves the garbage
+    collector's sight, and full collections no longer walk it. Measured on intake: they had
+    stalled requests for tens of ms (p99 120 -> 45 ms at 16 concurrent submissions). Young
+    objects are collected less often too (every 20,000 allocations instead of 700)."""
+    gc.collect()
+    gc.freeze()
+    gc.set_threshold(20_000, 50, 100)
+
+
 def create_app(definition: ServiceDefinition, settings: ServiceSettings,
                clock: Clock = utcnow) -> FastAPI:
     telemetry = Telemetry(settings)
@@ -180,6 +192,8 @@ def create_app(definition: ServiceDefinition, settings: ServiceSettings,
     @contextlib.asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         runtime = build_runtime(definition, settings, telemetry, clock)
+        if getattr(app.state, "settle_heap_after_start", False):
+            settle_heap()
         app.state.runtime = runtime
         app.state.token_verifier = runtime.verifier  # read by slrt.auth.bearer_principal
         connecting = asyncio.create_task(_connect_broker(runtime, definition))
