@@ -11,6 +11,7 @@ consumer's span is its child as before.
 from __future__ import annotations
 
 import contextlib
+from collections.abc import Awaitable
 from typing import Any
 
 from aiokafka import AIOKafkaProducer
@@ -61,7 +62,9 @@ class RelayProducer:
             await self._producer.partitions_for(topic)
 
     async def publish(self, topic: str, key: bytes, payload: bytes,
-                      headers: dict[str, str]) -> Any:
+                      headers: dict[str, str]) -> Awaitable[Any]:
+        """Queue the record (waiting only while aiokafka's buffer is full); returns the future
+        of the broker's ack."""
         if self._producer is None:
             raise RuntimeError("the relay's producer is not started (broker not connected)")
         with self._tracer.start_as_current_span(
@@ -70,7 +73,6 @@ class RelayProducer:
                             "messaging.destination.name": topic}):
             carrier = dict(headers)
             _PROPAGATOR.inject(carrier)  # the record continues the trace from this span
-            sent = await self._producer.send(
+            return await self._producer.send(
                 topic, payload, key=key,
                 headers=[(k, v.encode()) for k, v in carrier.items()])
-        return await sent

@@ -24,8 +24,9 @@ from .outbox import Clock, utcnow
 
 log = logging.getLogger(__name__)
 
-#: publish(topic, key, payload, headers) -> awaitable that resolves once the broker acked.
-Publish = Callable[[str, bytes, bytes, dict[str, str]], Awaitable[Any]]
+#: publish(topic, key, payload, headers): queues the record, then returns an awaitable (a
+#: future) that resolves once the broker acked it.
+Publish = Callable[[str, bytes, bytes, dict[str, str]], Awaitable[Awaitable[Any]]]
 
 
 class OutboxRelay:
@@ -121,8 +122,15 @@ class OutboxRelay:
         rows = await self._claim()
         if not rows:
             return 0
-        sends = [self._send(row) for row in rows]
-        results = await asyncio.gather(*sends, return_exceptions=True)
+        # Queue every record in id order, then wait for the acks together: one loop instead of
+        # a task per record (a batch of 500 spent more on tasks than on aiokafka's send).
+        acks: list[Awaitable[Any]] = []
+        for row in rows:
+            try:
+                acks.append(await self._send(row))
+            except Exception as exc:  # not even queued (e.g. no producer yet)
+                acks.append(_failed(exc))
+        results = await asyncio.gather(*acks, return_exceptions=True)
         done = [row.id for row, res in zip(rows, results, strict=True)
                 if not isinstance(res, BaseException)]
         failed = [(row.id, res) for row, res in zip(rows, results, strict=True)
@@ -133,11 +141,11 @@ class OutboxRelay:
             raise RuntimeError(f"{len(failed)} outbox rows failed to publish: {failed[0][1]!r}")
         return len(done)
 
-    async def _send(self, row: Any) -> Any:
+    async def _send(self, row: Any) -> Awaitable[Any]:
+        """Queue one row's record; returns its ack."""
         headers: dict[str, str] = json.loads(row.headers)
         # Publish inside the trace of the change that wrote the row, so the producer span (and
-        # the traceparent it injects) continue that trace. Attached here, inside the task that
-        # gather() runs, because a task only sees the context it was created with.
+        # the traceparent it injects) continue that trace.
         token = context.attach(TraceContextTextMapPropagator().extract(headers))
         try:
             return await self._publish(row.topic, row.key.encode(), row.payload, headers)
@@ -189,3 +197,9 @@ class OutboxRelay:
         if oldest.tzinfo is None:  # SQLite returns naive datetimes
             oldest = oldest.replace(tzinfo=dt.UTC)
         return count, max(0.0, (self._clock() - oldest).total_seconds())
+
+
+def _failed(exc: BaseException) -> asyncio.Future[Any]:
+    future: asyncio.Future[Any] = asyncio.get_running_loop().create_future()
+    future.set_exception(exc)
+    return future

@@ -51,20 +51,28 @@ class FakeClock:
 
 
 class RecordingPublish:
-    """Stands in for the broker: records (topic, key, payload, headers), fails chosen keys."""
+    """Stands in for the broker: records (topic, key, payload, headers); the records of
+    `fail_keys` are queued but never acked, and `fail_when="queue"` refuses them at once."""
 
-    def __init__(self, fail_keys: Iterable[str] = ()) -> None:
+    def __init__(self, fail_keys: Iterable[str] = (), fail_when: str = "ack") -> None:
         self.sent: list[tuple[str, bytes, bytes, dict[str, str]]] = []
         self.fail_keys = set(fail_keys)
+        self.fail_when = fail_when
         self.trace_ids: list[int] = []  # trace id of the span context active at each call
 
     async def __call__(self, topic: str, key: bytes, payload: bytes,
-                       headers: dict[str, str]) -> None:
+                       headers: dict[str, str]) -> asyncio.Future[None]:
         self.trace_ids.append(trace.get_current_span().get_span_context().trace_id)
-        if key.decode() in self.fail_keys:
-            raise ConnectionError("broker did not ack")
-        self.sent.append((topic, key, payload, dict(headers)))
         await asyncio.sleep(0)  # yield like a real send, so concurrent relays interleave
+        ack: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+        if key.decode() in self.fail_keys:
+            if self.fail_when == "queue":
+                raise ConnectionError("broker did not ack")
+            ack.set_exception(ConnectionError("broker did not ack"))
+            return ack
+        self.sent.append((topic, key, payload, dict(headers)))
+        ack.set_result(None)
+        return ack
 
     @property
     def keys(self) -> list[str]:
@@ -275,11 +283,12 @@ async def test_relay_batches_respect_batch_size(db: Db) -> None:
     assert publish.keys == [e.key() for e in events]
 
 
-async def test_failed_row_stays_pending_and_is_retried(db: Db) -> None:
+@pytest.mark.parametrize("fail_when", ["ack", "queue"])
+async def test_failed_row_stays_pending_and_is_retried(db: Db, fail_when: str) -> None:
     clock = FakeClock()
     events = await write_events(db, clock, 3)
     bad = events[1].key()
-    publish = RecordingPublish(fail_keys=[bad])
+    publish = RecordingPublish(fail_keys=[bad], fail_when=fail_when)
     relay = db.relay(publish, clock)
 
     with pytest.raises(RuntimeError, match="1 outbox rows failed"):
