@@ -81,7 +81,7 @@ class GroupRunner(Generic[T, R]):
 
 
 def _settle(future: asyncio.Future[R], *, result: R | None = None,
-               exc: BaseException | None = None) -> None:
+            exc: BaseException | None = None) -> None:
     if future.done():  # the caller was cancelled while its item ran
         return
     if exc is not None:
