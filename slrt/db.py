@@ -11,6 +11,7 @@ from collections.abc import Callable
 from types import TracebackType
 from typing import Any, Self
 
+from opentelemetry import trace
 from sqlalchemy import Table, bindparam, event, insert
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
@@ -127,7 +128,7 @@ class UnitOfWork:
         self._on_commit = on_commit
         self._pending: list[dict[str, Any]] = []
         self._deferred: list[tuple[Table, list[dict[str, Any]]]] = []
-        self._traceparent: str | None = None
+        self._traceparent: tuple[int, str | None] | None = None  # (span id, its traceparent)
 
     async def __aenter__(self) -> Self:
         self.session = self._sessions()
@@ -148,9 +149,12 @@ class UnitOfWork:
         """Queue an event for publication in this transaction (outbox pattern). The event
         continues `traceparent` if given (a grouped change), else the active span's trace."""
         if traceparent is None:
-            if self._traceparent is None:  # one change, one span: read it once (a batch has 500)
-                self._traceparent = current_traceparent()
-            traceparent = self._traceparent
+            # Read once per span (a change of 500 complaints has one); a unit that handles
+            # several events runs each in its own span.
+            span_id = trace.get_current_span().get_span_context().span_id
+            if self._traceparent is None or self._traceparent[0] != span_id:
+                self._traceparent = (span_id, current_traceparent())
+            traceparent = self._traceparent[1]
         self._pending.append(self._outbox.row_for(event, topic=topic, traceparent=traceparent))
 
     async def already_handled(self, event_id: str, topic: str) -> bool:
@@ -167,6 +171,13 @@ class UnitOfWork:
         write all of them in one statement instead of one round trip per table."""
         if rows:
             self._deferred.append((table, rows))
+
+    async def flush_deferred(self) -> None:
+        """Insert the rows deferred so far now (the outbox rows stay for the commit): for a
+        unit that handles several events, where a later one may read what an earlier one
+        wrote."""
+        writes, self._deferred = self._deferred, []
+        await _insert_all(self.session, writes)
 
     async def commit(self) -> None:
         published = bool(self._pending)

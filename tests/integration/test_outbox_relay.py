@@ -456,6 +456,27 @@ async def test_traceparent_travels_from_the_change_to_the_publish_call(db: Db) -
     assert not trace.get_current_span().get_span_context().is_valid  # context detached again
 
 
+async def test_one_unit_handling_several_events_keeps_each_events_trace(db: Db) -> None:
+    """A consumer batch in one unit of work: each event runs in its own span, and what an
+    earlier event deferred is in the database before the next one reads."""
+    tracer = TracerProvider().get_tracer("test_outbox_relay")
+    clock = FakeClock()
+    events, trace_ids = [complaint(), complaint()], []
+    async with db.uow(clock) as uow:
+        for n, event in enumerate(events):
+            with tracer.start_as_current_span(f"event {n} process") as span:
+                trace_ids.append(format(span.get_span_context().trace_id, "032x"))
+                uow.insert_at_commit(db.meta, [{"key": f"seen-{n}", "value": str(n)}])
+                await uow.flush_deferred()
+                found = (await uow.session.execute(select(db.meta.c.key))).scalars().all()
+                assert sorted(found) == [f"seen-{k}" for k in range(n + 1)]
+                uow.publish(event)
+        await uow.commit()
+    rows = await db.rows()
+    assert [json.loads(r.headers)["traceparent"].split("-")[1] for r in rows] == trace_ids
+    assert trace_ids[0] != trace_ids[1]
+
+
 
 async def test_wake_during_a_slow_round_is_not_lost(db: Db) -> None:
     """A commit that wakes the relay while it is publishing gets its own round right after,

@@ -6,15 +6,17 @@ from __future__ import annotations
 import json
 import uuid
 from pathlib import Path
-from types import TracebackType
+from types import SimpleNamespace, TracebackType
 from typing import Any, Self
 
 import pytest
 from faststream.kafka import KafkaBroker, KafkaMessage, TestKafkaBroker
+from opentelemetry import trace
+from opentelemetry.sdk.trace import TracerProvider
 
 from contracts import ComplaintRegisteredV1, dlq
 from contracts.envelope import CloudEventMeta, encode, headers_for
-from slrt.messaging import Subscription, Unprocessable, subscribe
+from slrt.messaging import Subscription, Unprocessable, _batch_handler, subscribe
 from slrt.settings import ServiceSettings
 
 TOPIC = ComplaintRegisteredV1.topic
@@ -27,6 +29,7 @@ class FakeUnitOfWork:
 
     handled: set[str] = set()
     commits = 0
+    flushes = 0
 
     async def __aenter__(self) -> Self:
         self._pending: set[str] = set()
@@ -42,6 +45,9 @@ class FakeUnitOfWork:
         self._pending.add(event_id)
         return False
 
+    async def flush_deferred(self) -> None:
+        FakeUnitOfWork.flushes += 1
+
     async def commit(self) -> None:
         FakeUnitOfWork.handled |= self._pending
         FakeUnitOfWork.commits += 1
@@ -51,6 +57,7 @@ class FakeUnitOfWork:
 def _reset() -> None:
     FakeUnitOfWork.handled = set()
     FakeUnitOfWork.commits = 0
+    FakeUnitOfWork.flushes = 0
 
 
 def make(handler: Any) -> tuple[KafkaBroker, list[Any]]:
@@ -135,3 +142,71 @@ async def test_unprocessable_event_is_dead_lettered_at_once_with_its_reason() ->
     assert dead[0].headers["dlq_error"] == "UnknownThing: unknown referral 42"
     assert dead[0].headers["dlq_error_type"] == "UnknownThing"
     assert dead[0].headers["dlq_attempts"] == "1"
+
+
+# --- a batch of ready events in one transaction ---------------------------------------------
+
+
+def record(offset: int, *, trace_id: int, body: bytes | None = None,
+           event_id: uuid.UUID | None = None) -> SimpleNamespace:
+    """A consumed record as aiokafka hands it over."""
+    event = SAMPLE.model_copy(update={"complaint_id": uuid.uuid4()})
+    headers = headers_for(event, source="/test", event_id=event_id,
+                          traceparent=f"00-{trace_id:032x}-{'1' * 16}-01")
+    return SimpleNamespace(topic=TOPIC, partition=0, offset=offset, key=None,
+                           value=encode(event) if body is None else body,
+                           headers=[(k, v.encode()) for k, v in headers.items()])
+
+
+def together(handler: Any) -> Any:
+    tracer = TracerProvider().get_tracer("test")
+    return _batch_handler(FakeUnitOfWork, {TOPIC: Subscription(  # type: ignore[arg-type]
+        TOPIC, ComplaintRegisteredV1, handler)}, tracer)
+
+
+async def test_a_batch_is_handled_in_one_commit_each_event_in_its_own_trace() -> None:
+    traces: list[int] = []
+
+    async def handler(event: ComplaintRegisteredV1, meta: CloudEventMeta, uow: Any) -> None:
+        traces.append(trace.get_current_span().get_span_context().trace_id)
+
+    records = [record(n, trace_id=n + 1) for n in range(3)]
+    assert await together(handler)(records) is True
+    assert traces == [1, 2, 3]
+    assert FakeUnitOfWork.commits == 1 and len(FakeUnitOfWork.handled) == 3
+    assert FakeUnitOfWork.flushes == 3  # each event's deferred rows, before the next reads
+
+
+async def test_an_event_seen_before_is_skipped_inside_the_batch() -> None:
+    calls: list[Any] = []
+
+    async def handler(*args: Any) -> None:
+        calls.append(args)
+
+    seen = uuid.uuid4()
+    FakeUnitOfWork.handled = {str(seen)}
+    records = [record(0, trace_id=1, event_id=seen), record(1, trace_id=2)]
+    assert await together(handler)(records) is True
+    assert len(calls) == 1 and FakeUnitOfWork.commits == 1
+
+
+async def test_a_failing_event_sends_the_batch_one_by_one_with_nothing_committed() -> None:
+    async def handler(event: ComplaintRegisteredV1, *args: Any) -> None:
+        if event.complaint_id == failing:
+            raise RuntimeError("registry database unavailable")
+
+    records = [record(n, trace_id=n + 1) for n in range(3)]
+    failing = ComplaintRegisteredV1.model_validate_json(records[1].value).complaint_id
+    assert await together(handler)(records) is False
+    assert FakeUnitOfWork.commits == 0 and FakeUnitOfWork.handled == set()
+
+
+async def test_a_malformed_event_sends_the_batch_one_by_one_before_any_handler_runs() -> None:
+    calls: list[Any] = []
+
+    async def handler(*args: Any) -> None:
+        calls.append(args)
+
+    records = [record(0, trace_id=1), record(1, trace_id=2, body=b'{"complaint_id": "nope"}')]
+    assert await together(handler)(records) is False
+    assert calls == [] and FakeUnitOfWork.commits == 0
