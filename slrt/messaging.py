@@ -217,6 +217,15 @@ def _event_span(tracer: Tracer, record: Any) -> Any:
                     "messaging.kafka.message.offset": record.offset})
 
 
+#: What reading a record can fail with: no retry can help, it goes to the dead letters.
+_MALFORMED = (EnvelopeError, ValidationError)
+
+
+def _read(sub: Subscription, record: Any) -> tuple[CloudEventMeta, Contract]:
+    """A record's CloudEvents headers and its event; raises one of _MALFORMED."""
+    return read_headers(dict(record.headers or ())), decode(sub.contract, record.value)
+
+
 def _batch_handler(uow_factory: Callable[[], UnitOfWork], by_topic: dict[str, Subscription],
                    tracer: Tracer) -> Callable[[Sequence[Any]], Awaitable[bool]]:
     async def handle_together(records: Sequence[Any]) -> bool:
@@ -228,9 +237,8 @@ def _batch_handler(uow_factory: Callable[[], UnitOfWork], by_topic: dict[str, Su
         for record in records:
             sub = by_topic[record.topic]
             try:
-                decoded.append((record, sub, read_headers(dict(record.headers or ())),
-                                decode(sub.contract, record.value)))
-            except (EnvelopeError, ValidationError):
+                decoded.append((record, sub, *_read(sub, record)))
+            except _MALFORMED:
                 return False
         try:
             async with uow_factory() as uow:
@@ -256,9 +264,8 @@ def _record_handler(broker: KafkaBroker, settings: ServiceSettings,
     async def handle(record: Any) -> None:
         sub = by_topic[record.topic]
         try:
-            meta = read_headers(dict(record.headers or ()))
-            event = decode(sub.contract, record.value)
-        except (EnvelopeError, ValidationError) as exc:
+            meta, event = _read(sub, record)
+        except _MALFORMED as exc:
             log.warning("malformed event on %s@%s: %s", sub.topic, record.offset, _short(exc))
             await dead_letter(broker, record, group_id, exc, attempts=0)
             return
