@@ -26,6 +26,7 @@ from sqlalchemy.ext.asyncio import (
 
 from contracts import Contract
 
+from . import sqlite_inline
 from .outbox import OutboxWriter, current_traceparent
 
 
@@ -37,14 +38,16 @@ def upsert_insert(session: AsyncSession, table: Table) -> Any:
 
 
 def make_engine(url: str, **kwargs: Any) -> AsyncEngine:
-    """An engine tuned per backend: WAL + busy timeout for SQLite files, a pool for PostgreSQL."""
+    """An engine tuned per backend: WAL, and statements run on the loop's thread
+    (`sqlite_inline`), for SQLite files; a pool for PostgreSQL."""
     if make_url(url).get_backend_name() == "sqlite":
         # One connection per process: SQLite has one writer anyway, and queueing for the pool
         # is FIFO, whereas writers racing for the file lock back off in sleeps of up to 100 ms.
         kwargs.setdefault("pool_size", 1)
         kwargs.setdefault("max_overflow", 0)
-        engine = create_async_engine(url, connect_args={"timeout": 30}, hide_parameters=True,
-                                     **kwargs)
+        database = make_url(url).database or ":memory:"
+        engine = create_async_engine(url, async_creator=sqlite_inline.connector(database),
+                                     hide_parameters=True, **kwargs)
 
         @event.listens_for(engine.sync_engine, "connect")
         def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:
