@@ -12,7 +12,7 @@ from types import TracebackType
 from typing import Any, Self
 
 from opentelemetry import trace
-from sqlalchemy import Table, bindparam, event, insert
+from sqlalchemy import Table, TextClause, bindparam, event, insert, text
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.engine import make_url
@@ -35,6 +35,39 @@ def upsert_insert(session: AsyncSession, table: Table) -> Any:
     if session.get_bind().dialect.name == "postgresql":
         return pg_insert(table)
     return sqlite_insert(table)
+
+
+@functools.lru_cache(maxsize=128)
+def insert_or_ignore(table: Table, columns: tuple[str, ...]) -> TextClause:
+    """`INSERT … ON CONFLICT DO NOTHING` of rows with `columns`, as SQL that PostgreSQL and
+    SQLite both accept, built once per shape: SQLAlchemy never caches its dialects' ON CONFLICT
+    inserts, and compiled one on every call (every consumed event's inbox mark among them)."""
+    return _insert_sql(table, columns, "ON CONFLICT DO NOTHING")
+
+
+@functools.lru_cache(maxsize=128)
+def upsert_keeping_known(table: Table, columns: tuple[str, ...], key: tuple[str, ...],
+                         ) -> TextClause:
+    """`INSERT … ON CONFLICT (key) DO UPDATE`, where each column takes the new value unless
+    that is NULL (a later event that does not know a field keeps what an earlier one said);
+    built once per shape, as `insert_or_ignore`."""
+    name = _quoted(table.name)
+    kept = ", ".join(f"{_quoted(c)} = COALESCE(excluded.{_quoted(c)}, {name}.{_quoted(c)})"
+                     for c in columns if c not in key)
+    keys = ", ".join(map(_quoted, key))
+    return _insert_sql(table, columns, f"ON CONFLICT ({keys}) DO UPDATE SET {kept}")
+
+
+def _quoted(identifier: str) -> str:
+    return '"' + identifier.replace('"', '""') + '"'
+
+
+def _insert_sql(table: Table, columns: tuple[str, ...], conflict: str) -> TextClause:
+    statement = text(
+        f"INSERT INTO {_quoted(table.name)} ({', '.join(map(_quoted, columns))}) "
+        f"VALUES ({', '.join(':' + c for c in columns)}) {conflict}")
+    # The columns' types convert the values as SQLAlchemy's own INSERT would (JSON, dates).
+    return statement.bindparams(*(bindparam(c, type_=table.c[c].type) for c in columns))
 
 
 def make_engine(url: str, **kwargs: Any) -> AsyncEngine:
@@ -163,8 +196,7 @@ class UnitOfWork:
     async def already_handled(self, event_id: str, topic: str) -> bool:
         """Mark an incoming event as handled in this transaction; True if it was handled before."""
         values = {"event_id": event_id, "topic": topic, "handled_at": self._outbox.clock()}
-        stmt = upsert_insert(self.session, self._inbox).values(**values).on_conflict_do_nothing()
-        result = await self.session.execute(stmt)
+        result = await self.session.execute(insert_or_ignore(self._inbox, tuple(values)), values)
         return result.rowcount == 0  # type: ignore[attr-defined]
 
     def insert_at_commit(self, table: Table, rows: list[dict[str, Any]]) -> None:

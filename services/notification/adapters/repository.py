@@ -9,7 +9,7 @@ from typing import Any
 from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from slrt.db import upsert_insert
+from slrt.db import insert_or_ignore
 
 from ..domain.deadlines import DeadlineKind, DeadlineState
 from .tables import deadlines
@@ -22,8 +22,8 @@ class DeadlineRepository:
         self.session = session
 
     async def add_if_absent(self, rows: list[dict[str, Any]]) -> None:
-        stmt = upsert_insert(self.session, deadlines).values(rows).on_conflict_do_nothing()
-        await self.session.execute(stmt)
+        if rows:
+            await self.session.execute(insert_or_ignore(deadlines, tuple(rows[0])), rows)
 
     async def settle(self, referral_id: uuid.UUID, kind: DeadlineKind, state: DeadlineState,
                      at: dt.datetime) -> None:

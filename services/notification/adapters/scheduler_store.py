@@ -11,7 +11,7 @@ from typing import Any
 from sqlalchemy import and_, bindparam, func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from slrt.db import upsert_insert
+from slrt.db import insert_or_ignore
 
 from ..domain.deadlines import DeadlineState
 from .tables import deadlines, deliveries, messages, reminders
@@ -66,13 +66,13 @@ class SchedulerStore:
 
     async def add_reminder(self, row: dict[str, Any]) -> bool:
         """Record a reminder; False when this (referral, step) was recorded before."""
-        stmt = upsert_insert(self.session, reminders).values(**row).on_conflict_do_nothing()
-        return (await self.session.execute(stmt)).rowcount == 1  # type: ignore[attr-defined]
+        stmt = insert_or_ignore(reminders, tuple(row))
+        return (await self.session.execute(stmt, row)).rowcount == 1  # type: ignore[attr-defined]
 
     async def add_message(self, row: dict[str, Any]) -> str | None:
         """Insert a message; its id, or None when its dedup key exists already."""
-        stmt = upsert_insert(self.session, messages).values(**row).on_conflict_do_nothing()
-        if (await self.session.execute(stmt)).rowcount == 1:  # type: ignore[attr-defined]
+        stmt = insert_or_ignore(messages, tuple(row))
+        if (await self.session.execute(stmt, row)).rowcount == 1:  # type: ignore[attr-defined]
             return str(row["id"])
         return None
 
@@ -86,8 +86,7 @@ class SchedulerStore:
 
     async def add_deliveries(self, rows: list[dict[str, Any]]) -> None:
         if rows:
-            stmt = upsert_insert(self.session, deliveries).on_conflict_do_nothing()
-            await self.session.execute(stmt, rows)
+            await self.session.execute(insert_or_ignore(deliveries, tuple(rows[0])), rows)
 
     # --- deliveries -------------------------------------------------------------------------
 
