@@ -10,7 +10,7 @@ from sqlalchemy import Integer, String, bindparam, func, select, text, union_all
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from contracts import Sector
-from slrt.db import UnitOfWork, upsert_insert
+from slrt.db import UnitOfWork, upsert_keeping_known
 
 from ..domain.duplicates import EarlierComplaint
 from ..domain.status import OPEN, ComplaintStatus
@@ -63,6 +63,12 @@ _NEWEST_BY_KK = _newest_open_by(complaints.c.complainant_kk)
 _NEWEST_OF_ONE = union_all(
     *(select(sub) for sub in (_newest_open_of_one(complaints.c.complainant_nik, "nik"),
                               _newest_open_of_one(complaints.c.complainant_kk, "kk"))))
+
+
+_STATUS = select(complaints.c.status).where(complaints.c.id == bindparam("complaint_id"))
+_REFERRALS = (select(complaint_referrals)
+              .where(complaint_referrals.c.complaint_id == bindparam("complaint_id"))
+              .order_by(complaint_referrals.c.agency_id))
 
 
 # Plain SQL that PostgreSQL and SQLite both accept: SQLAlchemy never caches an
@@ -154,6 +160,10 @@ class ComplaintRepository:
             select(complaints).where(complaints.c.id == str(complaint_id)))).mappings().first()
         return dict(row) if row else None
 
+    async def status(self, complaint_id: uuid.UUID) -> str | None:
+        return (await self.session.execute(
+            _STATUS, {"complaint_id": str(complaint_id)})).scalar_one_or_none()
+
     async def set_status(self, complaint_id: uuid.UUID, status: str, at: dt.datetime,
                          **extra: Any) -> None:
         await self.session.execute(
@@ -161,10 +171,7 @@ class ComplaintRepository:
             .values(status=status, updated_at=at, **extra))
 
     async def referrals(self, complaint_id: uuid.UUID) -> list[dict[str, Any]]:
-        rows = await self.session.execute(
-            select(complaint_referrals)
-            .where(complaint_referrals.c.complaint_id == str(complaint_id))
-            .order_by(complaint_referrals.c.agency_id))
+        rows = await self.session.execute(_REFERRALS, {"complaint_id": str(complaint_id)})
         return [dict(r) for r in rows.mappings()]
 
     async def referred_to(self, complaint_id: uuid.UUID, agency_id: str | None) -> bool:
@@ -176,16 +183,15 @@ class ComplaintRepository:
         return found.first() is not None
 
     async def upsert_referral(self, row: dict[str, Any]) -> None:
-        stmt = upsert_insert(self.session, complaint_referrals).values(**row)
         # A status change may arrive before the creation it follows: keep whatever is known.
-        changes = {k: v for k, v in row.items() if k != "referral_id" and v is not None}
-        stmt = stmt.on_conflict_do_update(index_elements=["referral_id"], set_=changes)
-        await self.session.execute(stmt)
+        stmt = upsert_keeping_known(complaint_referrals, tuple(row), ("referral_id",))
+        await self.session.execute(stmt, row)
 
-    async def add_timeline(self, complaint_id: uuid.UUID, at: dt.datetime, kind: str,
-                           detail: dict[str, Any]) -> None:
-        await self.session.execute(complaint_timeline.insert().values(
-            complaint_id=str(complaint_id), at=at, kind=kind, detail=detail))
+    @staticmethod
+    def add_timeline(uow: UnitOfWork, complaint_id: uuid.UUID, at: dt.datetime, kind: str,
+                     detail: dict[str, Any]) -> None:
+        uow.insert_at_commit(complaint_timeline, [
+            {"complaint_id": str(complaint_id), "at": at, "kind": kind, "detail": detail}])
 
     async def timeline(self, complaint_id: uuid.UUID) -> list[dict[str, Any]]:
         rows = await self.session.execute(

@@ -152,7 +152,7 @@ async def add_information(uow: UnitOfWork, complaint_id: uuid.UUID, principal: P
                           now: dt.datetime) -> None:
     repo, row = await _follow_up(uow, complaint_id, principal, can_add_information,
                                  "add information to")
-    await repo.add_timeline(complaint_id, now, "information_added", {
+    repo.add_timeline(uow, complaint_id, now, "information_added", {
         "by": principal.subject, "has_note": bool(note),
         "attachments": [a.model_dump(mode="json") for a in attachments]})
     await repo.set_status(complaint_id, row["status"], now)  # status unchanged; touches updated_at
@@ -167,7 +167,7 @@ async def withdraw(uow: UnitOfWork, complaint_id: uuid.UUID, principal: Principa
                    now: dt.datetime) -> None:
     repo, _ = await _follow_up(uow, complaint_id, principal, can_withdraw, "withdraw")
     await repo.set_status(complaint_id, ComplaintStatus.WITHDRAWN, now)
-    await repo.add_timeline(complaint_id, now, "withdrawn", {"by": principal.subject})
+    repo.add_timeline(uow, complaint_id, now, "withdrawn", {"by": principal.subject})
     await repo.audit(now, principal.subject, principal.role, "withdraw", complaint_id)
     uow.publish(ComplaintWithdrawnV1(complaint_id=complaint_id, withdrawn_at=now,
                                      withdrawn_by=principal.subject, withdrawal_reason=reason))
@@ -181,7 +181,7 @@ async def record_satisfaction(uow: UnitOfWork, complaint_id: uuid.UUID, principa
     if row["satisfaction_score"] is not None:
         raise NotAllowedNow("satisfaction was already recorded", ComplaintStatus(row["status"]))
     await repo.set_status(complaint_id, row["status"], now, satisfaction_score=score)
-    await repo.add_timeline(complaint_id, now, "satisfaction", {"by": principal.subject,
+    repo.add_timeline(uow, complaint_id, now, "satisfaction", {"by": principal.subject,
                                                                  "score": score})
     await repo.audit(now, principal.subject, principal.role, "satisfaction", complaint_id)
     uow.publish(SatisfactionRecordedV1(complaint_id=complaint_id, recorded_at=now,
@@ -190,97 +190,102 @@ async def record_satisfaction(uow: UnitOfWork, complaint_id: uuid.UUID, principa
     await uow.commit()
 
 
-async def _refold(repo: ComplaintRepository, row: dict[str, Any], kind: StatusEvent,
-                  at: dt.datetime, **extra: Any) -> None:
-    """Recompute the status of an already-read complaint after a downstream event."""
-    complaint_id = uuid.UUID(row["id"])
+async def _refold(repo: ComplaintRepository, complaint_id: uuid.UUID, status: str,
+                  kind: StatusEvent, at: dt.datetime, **extra: Any) -> None:
+    """Recompute the status of a complaint after a downstream event."""
     statuses = {r["referral_id"]: r["status"] for r in await repo.referrals(complaint_id)}
-    status = fold_status(ComplaintStatus(row["status"]), kind, statuses)
-    await repo.set_status(complaint_id, status, at, **extra)
+    folded = fold_status(ComplaintStatus(status), kind, statuses)
+    await repo.set_status(complaint_id, folded, at, **extra)
+
+
+# The read model's handlers read only the status: `None` is a complaint this database never
+# held (e.g. another deployment's), and its event changes nothing here.
 
 
 async def on_complaint_assessed(event: ComplaintAssessedV1, meta: CloudEventMeta,
                                 uow: UnitOfWork) -> None:
     repo = ComplaintRepository(uow.session)
-    row = await repo.get(event.complaint_id)
-    if row is None:  # a complaint this database never held (e.g. another deployment's)
+    status = await repo.status(event.complaint_id)
+    if status is None:
         return
-    await repo.add_timeline(event.complaint_id, event.assessed_at, "assessed", {
+    repo.add_timeline(uow, event.complaint_id, event.assessed_at, "assessed", {
         "household_found": event.household_id is not None,
         "match_method": str(event.match_method),
         "needs": [n.code for n in event.needs], "rules_version": event.rules_version})
     household = str(event.household_id) if event.household_id else None
-    await _refold(repo, row, StatusEvent.ASSESSED, event.assessed_at,
+    await _refold(repo, event.complaint_id, status, StatusEvent.ASSESSED, event.assessed_at,
                   household_id=household)
 
 
 async def on_referral_created(event: ReferralCreatedV1, meta: CloudEventMeta,
                               uow: UnitOfWork) -> None:
     repo = ComplaintRepository(uow.session)
-    row = await repo.get(event.complaint_id)
-    if row is None:  # a complaint this database never held (e.g. another deployment's)
+    status = await repo.status(event.complaint_id)
+    if status is None:
         return
     await repo.upsert_referral({
         "referral_id": str(event.referral_id), "complaint_id": str(event.complaint_id),
         "agency_id": event.agency_id, "sector": event.sector, "status": event.status,
         "accept_due_at": event.accept_due_at, "resolve_due_at": event.resolve_due_at,
         "updated_at": event.created_at})
-    await repo.add_timeline(event.complaint_id, event.created_at, "referred", {
+    repo.add_timeline(uow, event.complaint_id, event.created_at, "referred", {
         "agency_id": event.agency_id, "referral_id": str(event.referral_id),
         "needs": event.need_codes, "accept_due_at": event.accept_due_at.isoformat(),
         "resolve_due_at": event.resolve_due_at.isoformat()})
-    await _refold(repo, row, StatusEvent.REFERRAL_CREATED, event.created_at)
+    await _refold(repo, event.complaint_id, status, StatusEvent.REFERRAL_CREATED,
+                  event.created_at)
 
 
 async def on_referral_status_changed(event: ReferralStatusChangedV1, meta: CloudEventMeta,
                                      uow: UnitOfWork) -> None:
     repo = ComplaintRepository(uow.session)
-    row = await repo.get(event.complaint_id)
-    if row is None:  # a complaint this database never held (e.g. another deployment's)
+    status = await repo.status(event.complaint_id)
+    if status is None:
         return
     await repo.upsert_referral({
         "referral_id": str(event.referral_id), "complaint_id": str(event.complaint_id),
         "agency_id": event.agency_id, "sector": None, "status": event.to_status,
         "updated_at": event.changed_at})
-    await repo.add_timeline(event.complaint_id, event.changed_at, "referral_status", {
+    repo.add_timeline(uow, event.complaint_id, event.changed_at, "referral_status", {
         "agency_id": event.agency_id, "referral_id": str(event.referral_id),
         "from": str(event.from_status), "to": str(event.to_status)})
-    await _refold(repo, row, StatusEvent.REFERRAL_STATUS_CHANGED, event.changed_at)
+    await _refold(repo, event.complaint_id, status, StatusEvent.REFERRAL_STATUS_CHANGED,
+                  event.changed_at)
 
 
 async def on_case_closed(event: CaseClosedV1, meta: CloudEventMeta, uow: UnitOfWork) -> None:
     repo = ComplaintRepository(uow.session)
-    row = await repo.get(event.complaint_id)
-    if row is None:  # a complaint this database never held (e.g. another deployment's)
+    status = await repo.status(event.complaint_id)
+    if status is None:
         return
-    await repo.add_timeline(event.complaint_id, event.closed_at, "case_closed", {
+    repo.add_timeline(uow, event.complaint_id, event.closed_at, "case_closed", {
         "outcome": str(event.outcome), "by": event.closed_by,
         "merged_into": str(event.merged_into) if event.merged_into else None})
     # A withdrawal was recorded here first; a merged duplicate lives on in the other case.
     if event.outcome in (CaseOutcome.REFERRALS_ENDED, CaseOutcome.HANDLED_AT_PUSKESOS):
-        await _refold(repo, row, StatusEvent.CLOSED, event.closed_at)
+        await _refold(repo, event.complaint_id, status, StatusEvent.CLOSED, event.closed_at)
 
 
 async def on_case_reopened(event: CaseReopenedV1, meta: CloudEventMeta,
                            uow: UnitOfWork) -> None:
     repo = ComplaintRepository(uow.session)
-    row = await repo.get(event.complaint_id)
-    if row is None:
+    status = await repo.status(event.complaint_id)
+    if status is None:
         return
-    await repo.add_timeline(event.complaint_id, event.reopened_at, "case_reopened",
-                            {"by": event.reopened_by})
-    if row["status"] == ComplaintStatus.CLOSED:  # open again: the referrals say where it is
+    repo.add_timeline(uow, event.complaint_id, event.reopened_at, "case_reopened",
+                      {"by": event.reopened_by})
+    if status == ComplaintStatus.CLOSED:  # open again: the referrals say where it is
         statuses = {r["referral_id"]: ReferralStatus(r["status"])
                     for r in await repo.referrals(event.complaint_id)}
-        status = status_from_referrals(statuses) if statuses else ComplaintStatus.ASSESSED
-        await repo.set_status(event.complaint_id, status, event.reopened_at)
+        reopened = status_from_referrals(statuses) if statuses else ComplaintStatus.ASSESSED
+        await repo.set_status(event.complaint_id, reopened, event.reopened_at)
 
 
 async def on_referral_escalated(event: ReferralEscalatedV1, meta: CloudEventMeta,
                                 uow: UnitOfWork) -> None:
     repo = ComplaintRepository(uow.session)
-    if await repo.get(event.complaint_id) is None:
+    if await repo.status(event.complaint_id) is None:
         return
-    await repo.add_timeline(event.complaint_id, event.escalated_at, "escalated", {
+    repo.add_timeline(uow, event.complaint_id, event.escalated_at, "escalated", {
         "agency_id": event.agency_id, "referral_id": str(event.referral_id),
         "level": str(event.level), "by": event.escalated_by})
