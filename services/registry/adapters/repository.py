@@ -8,7 +8,7 @@ import uuid
 from collections.abc import Iterable, Sequence
 from typing import Any, Final
 
-from sqlalchemy import Select, delete, func, select, update
+from sqlalchemy import Select, bindparam, delete, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from ..domain.geo import bounding_box, distance_km
@@ -42,27 +42,20 @@ class HouseholdRepository:
         search key in the village (so that a misspelt name still meets its household)."""
         ids: set[str] = set()
         if nik:
-            ids.update((await self.session.execute(
-                select(members.c.household_id).where(members.c.nik == nik))).scalars())
+            ids.update((await self.session.execute(_BY_NIK, {"nik": nik})).scalars())
         if kk_number:
-            ids.update((await self.session.execute(
-                select(households.c.household_id).where(households.c.kk_number == kk_number)
-            )).scalars())
+            ids.update((await self.session.execute(_BY_KK, {"kk": kk_number})).scalars())
         if name and (keys := member_keys(name)):
             ids.update((await self.session.execute(
-                select(name_keys.c.household_id).distinct()
-                .where(name_keys.c.key.in_(keys),  # the primary key: key, village, member
-                       name_keys.c.village_code == village_code)
-                .limit(CANDIDATE_LIMIT))).scalars())
+                _BY_NAME_KEYS, {"keys": keys, "village": village_code})).scalars())
         return await self.load_many(ids)
 
     async def load_many(self, ids: Iterable[str]) -> list[Household]:
         ids = sorted(set(ids))
         if not ids:
             return []
-        return await self._complete((await self.session.execute(
-            select(*_HOUSEHOLD_COLUMNS).where(households.c.household_id.in_(ids))
-            .order_by(households.c.household_id))).all())
+        return await self._complete(
+            (await self.session.execute(_HOUSEHOLDS, {"ids": ids})).all())
 
     async def load_matching(self, household_ids: Select[tuple[str]],
                             limit: int) -> list[Household]:
@@ -87,16 +80,8 @@ class HouseholdRepository:
         if not h_rows:
             return []
         ids = [h[0] for h in h_rows]
-        # Heads first, then by age: a stable order on both backends.
-        m_rows = (await self.session.execute(
-            select(members.c.household_id, *_MEMBER_COLUMNS)
-            .where(members.c.household_id.in_(ids))
-            .order_by(members.c.relation != "head", members.c.birth_date))).all()
-        p_rows = (await self.session.execute(
-            select(participations.c.household_id, participations.c.program,
-                   participations.c.status, participations.c.since, participations.c.until)
-            .where(participations.c.household_id.in_(ids))
-            .order_by(participations.c.program))).all()
+        m_rows = (await self.session.execute(_MEMBERS, {"ids": ids})).all()
+        p_rows = (await self.session.execute(_PARTICIPATIONS, {"ids": ids})).all()
         # Grouped once: a batch of a thousand households must not scan every member per one.
         # Rows are unpacked by position: attribute access per field costs more than the rules.
         people: dict[str, list[Member]] = {}
@@ -198,11 +183,11 @@ class HouseholdRepository:
             select(func.count()).select_from(households))).scalar_one())
 
     async def record_assessment(self, row: dict[str, Any]) -> None:
-        await self.session.execute(assessments.insert().values(**row))
+        await self.session.execute(assessments.insert(), row)
 
     async def assessment(self, complaint_id: uuid.UUID) -> dict[str, Any] | None:
-        row = (await self.session.execute(select(assessments).where(
-            assessments.c.complaint_id == str(complaint_id)))).mappings().first()
+        row = (await self.session.execute(
+            _ASSESSMENT, {"complaint_id": str(complaint_id)})).mappings().first()
         return dict(row) if row else None
 
 
@@ -215,3 +200,27 @@ _HOUSEHOLD_COLUMNS: Final = (
 #: Member fields in the order of `Member`'s constructor, for positional unpacking.
 _MEMBER_COLUMNS: Final = tuple(
     members.c[f.name] for f in dataclasses.fields(Member))
+
+# The statements of every assessment are built once: building one cost about as much CPU as
+# running it on SQLite.
+_BY_NIK: Final = select(members.c.household_id).where(members.c.nik == bindparam("nik"))
+_BY_KK: Final = select(households.c.household_id).where(
+    households.c.kk_number == bindparam("kk"))
+_BY_NAME_KEYS: Final = (
+    select(name_keys.c.household_id).distinct()
+    .where(name_keys.c.key.in_(bindparam("keys", expanding=True)),  # the primary key: key,
+           name_keys.c.village_code == bindparam("village"))          # village, member
+    .limit(CANDIDATE_LIMIT))
+_IDS = bindparam("ids", expanding=True)
+_HOUSEHOLDS: Final = (select(*_HOUSEHOLD_COLUMNS).where(households.c.household_id.in_(_IDS))
+                      .order_by(households.c.household_id))
+# Heads first, then by age: a stable order on both backends.
+_MEMBERS: Final = (select(members.c.household_id, *_MEMBER_COLUMNS)
+                   .where(members.c.household_id.in_(_IDS))
+                   .order_by(members.c.relation != "head", members.c.birth_date))
+_PARTICIPATIONS: Final = (
+    select(participations.c.household_id, participations.c.program, participations.c.status,
+           participations.c.since, participations.c.until)
+    .where(participations.c.household_id.in_(_IDS)).order_by(participations.c.program))
+_ASSESSMENT: Final = select(assessments).where(
+    assessments.c.complaint_id == bindparam("complaint_id"))
