@@ -25,7 +25,8 @@ from typing import Any
 
 from aiokafka import ConsumerRebalanceListener, TopicPartition
 from faststream import AckPolicy
-from faststream.kafka import KafkaBroker, KafkaMessage
+from faststream.kafka import KafkaBroker
+from faststream.kafka.message import KafkaMessage
 from faststream.kafka.opentelemetry import KafkaTelemetryMiddleware
 from opentelemetry import trace
 from opentelemetry.trace import SpanKind, Tracer, TracerProvider
@@ -159,6 +160,7 @@ def subscribe(broker: KafkaBroker, settings: ServiceSettings,
         if batch else None
     broker.subscriber(
         *by_topic,
+        decoder=_message_itself,
         group_id=group_id,
         ack_policy=AckPolicy.MANUAL,  # offsets: the committer, after each DB commit
         listener=committer,
@@ -171,14 +173,22 @@ def subscribe(broker: KafkaBroker, settings: ServiceSettings,
     return committer
 
 
+async def _message_itself(message: KafkaMessage) -> KafkaMessage:
+    """Our consumers' decoder: the handler gets the message itself, and `_read` decodes each
+    record with its contract. FastStream's own decoder parsed every body as JSON for nothing,
+    and a handler parameter taken from FastStream's context (the `KafkaMessage` annotation) is
+    resolved by a sync function, which fast_depends runs in a worker thread on every call."""
+    return message
+
+
 def _consumer_for(broker: KafkaBroker, settings: ServiceSettings,
                   uow_factory: Callable[[], UnitOfWork], by_topic: dict[str, Subscription],
                   group_id: str, committer: OffsetCommitter, tracer: Tracer | None
-                  ) -> Callable[[KafkaMessage], Awaitable[None]]:
+                  ) -> Callable[[Any], Awaitable[None]]:
     handle = _record_handler(broker, settings, uow_factory, by_topic, group_id)
     handle_together = _batch_handler(uow_factory, by_topic, tracer) if tracer else None
 
-    async def consume(msg: KafkaMessage) -> None:
+    async def consume(msg: Any) -> None:  # the KafkaMessage, by `_message_itself`
         raw = msg.raw_message
         records = raw if isinstance(raw, (tuple, list)) else (raw,)  # list: TestKafkaBroker
         if handle_together is not None and len(records) > 1 and await handle_together(records):
