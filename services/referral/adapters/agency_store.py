@@ -7,9 +7,10 @@ directory that routing and new referrals use.
 from __future__ import annotations
 
 import datetime as dt
+import weakref
 from typing import Any
 
-from sqlalchemy import select, update
+from sqlalchemy import func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from contracts import Sector
@@ -20,6 +21,15 @@ from .tables import agencies, agency_audit
 
 _PUBLIC = ("agency_id", "name", "kind", "region_code", "sectors", "is_partner", "contacts",
            "delivery", "active", "version", "created_at", "updated_at", "updated_by")
+
+
+_ACTIVE = select(agencies).where(agencies.c.active.is_(True))
+# Every write to agencies adds a row or raises one's version (`add`, `change`), so the row
+# count and the sum of versions over all rows move on every change, and never come back.
+_STAMP = select(func.count(), func.coalesce(func.sum(agencies.c.version), 0))
+#: engine -> (stamp, directory) of the last directory read from that database.
+_directories: weakref.WeakKeyDictionary[Any, tuple[tuple[int, int], AgencyDirectory]] = \
+    weakref.WeakKeyDictionary()
 
 
 def agency_of(row: dict[str, Any]) -> Agency:
@@ -37,9 +47,20 @@ class AgencyRepository:
         self.session = session
 
     async def directory(self) -> AgencyDirectory:
-        """The active agencies, as the routing and referral code use them."""
-        rows = await self.session.execute(select(agencies).where(agencies.c.active.is_(True)))
-        return AgencyDirectory(agency_of(dict(r)) for r in rows.mappings())
+        """The active agencies, as the routing and referral code use them.
+
+        Every case opened reads the directory, and agencies change rarely: the directory read
+        last from this database is kept, and read again only when the table's stamp moved."""
+        count, versions = (await self.session.execute(_STAMP)).one()
+        stamp = (int(count), int(versions))
+        engine = self.session.get_bind()
+        kept = _directories.get(engine)
+        if kept is not None and kept[0] == stamp:
+            return kept[1]
+        rows = await self.session.execute(_ACTIVE)
+        found = AgencyDirectory(agency_of(dict(r)) for r in rows.mappings())
+        _directories[engine] = (stamp, found)
+        return found
 
     async def get(self, agency_id: str) -> dict[str, Any] | None:
         row = (await self.session.execute(

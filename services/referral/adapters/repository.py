@@ -38,6 +38,12 @@ from .records import (
 )
 from .tables import case_changes, cases, early_withdrawals, referrals
 
+# Statements every opened case runs, built once (building one costs about what running it does).
+_CASE_OF_COMPLAINT = select(cases.c.case_id).where(
+    cases.c.complaint_id == bindparam("complaint_id"))
+_EARLY_WITHDRAWAL = select(early_withdrawals).where(
+    early_withdrawals.c.complaint_id == bindparam("complaint_id"))
+
 S = ReferralStatus
 _ENDED = (S.RESOLVED.value, S.REJECTED.value)
 _ACTIVE_CASE = ("open", "referred")
@@ -105,8 +111,8 @@ class CaseRepository:
     # -- loading ----------------------------------------------------------------------------
 
     async def case_id_for_complaint(self, complaint_id: uuid.UUID) -> uuid.UUID | None:
-        found = (await self.session.execute(select(cases.c.case_id).where(
-            cases.c.complaint_id == str(complaint_id)))).scalar_one_or_none()
+        found = (await self.session.execute(
+            _CASE_OF_COMPLAINT, {"complaint_id": str(complaint_id)})).scalar_one_or_none()
         return uuid.UUID(found) if found else None
 
     async def load_case(self, case_id: uuid.UUID) -> tuple[Case, CaseInfo] | None:
@@ -144,7 +150,7 @@ class CaseRepository:
 
     async def add_case(self, case: Case, info: CaseInfo, changes: Sequence[AnyChange],
                        role: str | None, now: dt.datetime) -> None:
-        await self.session.execute(cases.insert().values(**case_row(case, info, now)))
+        await self.session.execute(cases.insert(), case_row(case, info, now))
         self._add_new_referrals(case, info, changes, now)
         await self._add_changes(changes, case.case_id, role)
 
@@ -223,8 +229,8 @@ class CaseRepository:
                 reason=reason))
 
     async def early_withdrawal(self, complaint_id: uuid.UUID) -> dict[str, Any] | None:
-        row = (await self.session.execute(select(early_withdrawals).where(
-            early_withdrawals.c.complaint_id == str(complaint_id)))).mappings().first()
+        row = (await self.session.execute(
+            _EARLY_WITHDRAWAL, {"complaint_id": str(complaint_id)})).mappings().first()
         return dict(row) if row else None
 
     # -- reading for the API ----------------------------------------------------------------
