@@ -66,6 +66,7 @@ _NEWEST_OF_ONE = union_all(
 
 
 _STATUS = select(complaints.c.status).where(complaints.c.id == bindparam("complaint_id"))
+_UPDATE_COMPLAINT = update(complaints).where(complaints.c.id == bindparam("b_id"))
 _REFERRALS = (select(complaint_referrals)
               .where(complaint_referrals.c.complaint_id == bindparam("complaint_id"))
               .order_by(complaint_referrals.c.agency_id))
@@ -166,9 +167,9 @@ class ComplaintRepository:
 
     async def set_status(self, complaint_id: uuid.UUID, status: str, at: dt.datetime,
                          **extra: Any) -> None:
-        await self.session.execute(
-            update(complaints).where(complaints.c.id == str(complaint_id))
-            .values(status=status, updated_at=at, **extra))
+        # The SET clause follows the parameters' keys (status, updated_at and the extra ones).
+        await self.session.execute(_UPDATE_COMPLAINT, {
+            "b_id": str(complaint_id), "status": status, "updated_at": at, **extra})
 
     async def referrals(self, complaint_id: uuid.UUID) -> list[dict[str, Any]]:
         rows = await self.session.execute(_REFERRALS, {"complaint_id": str(complaint_id)})
