@@ -47,10 +47,12 @@ class OutboxRelay:
         self._retention = dt.timedelta(hours=retention_hours)
         self._clock = clock
         self._wake = asyncio.Event()
+        self._wakes = 0
         self._task: asyncio.Task[None] | None = None
         self.published_total = 0
 
     def wake(self) -> None:
+        self._wakes += 1  # one per commit that wrote rows
         self._wake.set()
 
     def start(self) -> None:
@@ -67,6 +69,7 @@ class OutboxRelay:
         while True:
             # Clear before publishing: a wake() during this round must trigger the next one.
             self._wake.clear()
+            wakes_before = self._wakes
             try:
                 while await self.publish_pending() == self._batch_size:
                     pass  # a full batch: more may be waiting
@@ -81,10 +84,16 @@ class OutboxRelay:
             with contextlib.suppress(TimeoutError):
                 async with asyncio.timeout(self._poll_interval_s):
                     await self._wake.wait()
-            # Each round costs two short transactions. Woken again within a few lingers of the
-            # last round means commits arrive faster than rounds: gather a few before claiming.
-            if self._wake.is_set() and loop.time() - last_round_end < 4 * self._linger_s:
+            if self._should_linger(self._wakes - wakes_before, loop.time() - last_round_end):
                 await asyncio.sleep(self._linger_s)
+
+    def _should_linger(self, commits: int, since_last_round_s: float) -> bool:
+        """Each round costs two short statements. Several commits since the last round began,
+        and woken again within a few lingers of its end: commits arrive faster than rounds, so
+        wait a moment and take several in one round. One commit per round means they do not
+        pile up, and waiting would only delay each event (at 50 complaints/s, lingering on
+        each of the journey's three relays was ~20 ms of its median)."""
+        return commits > 1 and since_last_round_s < 4 * self._linger_s
 
     def _claim_statement(self) -> Any:
         """Lease the next batch in one statement: UPDATE … FROM (the oldest claimable ids,

@@ -508,3 +508,69 @@ async def test_wake_during_a_slow_round_is_not_lost(db: Db) -> None:
                 await asyncio.sleep(0.01)
     finally:
         await relay.stop()
+
+
+async def _published(publish: RecordingPublish, count: int) -> float:
+    """Seconds until `publish` has sent `count` records."""
+    started = asyncio.get_running_loop().time()
+    async with asyncio.timeout(5):
+        while len(publish.sent) < count:
+            await asyncio.sleep(0.005)
+    return asyncio.get_running_loop().time() - started
+
+
+async def test_one_commit_per_round_is_published_without_lingering(db: Db) -> None:
+    """At a steady trickle (a commit, its round, the next commit), the relay does not wait
+    for more: the linger is only for commits that pile up."""
+    clock, publish = FakeClock(), RecordingPublish()
+    relay = db.relay(publish, clock, poll_interval_s=30, linger_s=0.5)
+    relay.start()
+    try:
+        for sent in (1, 2, 3):
+            async with db.uow(clock, on_commit=relay.wake) as uow:  # within 4 lingers
+                uow.publish(complaint())
+                await uow.commit()
+            assert await _published(publish, sent) < 0.25
+    finally:
+        await relay.stop()
+
+
+async def test_commits_that_pile_up_during_a_round_are_gathered(db: Db) -> None:
+    """Several commits while a round runs: the relay lingers, then takes them in one round."""
+    clock = FakeClock()
+    first_send_started, release_first_send = asyncio.Event(), asyncio.Event()
+    claims = 0
+
+    class SlowFirst(RecordingPublish):
+        async def __call__(self, topic: str, key: bytes, payload: bytes,
+                           headers: dict[str, str]) -> asyncio.Future[None]:
+            if not self.sent:
+                first_send_started.set()
+                await release_first_send.wait()
+            return await super().__call__(topic, key, payload, headers)
+
+    class CountingRelay(OutboxRelay):
+        async def _claim(self) -> list[Any]:
+            nonlocal claims
+            claimed = await super()._claim()
+            claims += bool(claimed)
+            return claimed
+
+    publish = SlowFirst()
+    relay = CountingRelay(db.sessions, db.outbox, publish, clock=clock, poll_interval_s=30,
+                          linger_s=0.3)
+    relay.start()
+    try:
+        async with db.uow(clock, on_commit=relay.wake) as uow:
+            uow.publish(complaint())
+            await uow.commit()
+        await asyncio.wait_for(first_send_started.wait(), 5)
+        for _ in range(3):  # commit while the first round is stuck in its send
+            async with db.uow(clock, on_commit=relay.wake) as uow:
+                uow.publish(complaint())
+                await uow.commit()
+        release_first_send.set()
+        assert await _published(publish, 4) >= 0.25
+        assert claims == 2  # the first row's round, then one round for the three
+    finally:
+        await relay.stop()
