@@ -73,12 +73,13 @@ def _insert_sql(table: Table, columns: tuple[str, ...], conflict: str) -> TextCl
 def make_engine(url: str, **kwargs: Any) -> AsyncEngine:
     """An engine tuned per backend: WAL, and statements run on the loop's thread
     (`sqlite_inline`), for SQLite files; a pool for PostgreSQL."""
-    if make_url(url).get_backend_name() == "sqlite":
+    parsed = make_url(url)
+    if parsed.get_backend_name() == "sqlite":
         # One connection per process: SQLite has one writer anyway, and queueing for the pool
         # is FIFO, whereas writers racing for the file lock back off in sleeps of up to 100 ms.
         kwargs.setdefault("pool_size", 1)
         kwargs.setdefault("max_overflow", 0)
-        database = make_url(url).database or ":memory:"
+        database = parsed.database or ":memory:"
         engine = create_async_engine(url, async_creator=sqlite_inline.connector(database),
                                      hide_parameters=True, **kwargs)
 

@@ -71,6 +71,8 @@ class InlineCursor:
         return self
 
     async def executemany(self, sql: str, parameters: Iterable[Any]) -> InlineCursor:
+        # Retried whole: inside a transaction (how the services write) the first row takes the
+        # write lock, so an executemany that found the file locked has written nothing.
         rows = parameters if isinstance(parameters, Sequence) else list(parameters)
         await self._connection.retry_when_busy(self._cursor.executemany, sql, rows)
         return self
