@@ -8,16 +8,18 @@ import asyncio
 import sqlite3
 import time
 from pathlib import Path
+from typing import Any
 
 import pytest
 from sqlalchemy import text
 from sqlalchemy.exc import OperationalError
+from sqlalchemy.ext.asyncio import AsyncEngine
 
 from slrt.db import make_engine
 from slrt.sqlite_inline import InlineConnection, connector
 
 
-async def _engine_with_table(path: Path, **kwargs: object):  # type: ignore[no-untyped-def]
+async def _engine_with_table(path: Path, **kwargs: Any) -> AsyncEngine:
     engine = make_engine(f"sqlite+aiosqlite:///{path}", **kwargs)
     async with engine.begin() as conn:
         await conn.execute(text("CREATE TABLE t (n INTEGER)"))
