@@ -97,3 +97,66 @@ async def test_several_events_of_one_unit_keep_their_order(pg_databases: Any) ->
         assert reasons == ["first", "second", "third"] * 20
     finally:
         await engine.dispose()
+
+
+async def test_a_unit_of_many_rows_is_one_statement_that_keeps_values_and_order(
+        pg_databases: Any) -> None:
+    # Many rows per table in one INSERT … unnest statement: JSON lists (which an array
+    # parameter would read as a nested array), JSON null, bytes, aware datetimes, booleans and
+    # SQL NULLs come back as written, and serial ids follow the order asked.
+    import datetime as dt
+
+    from sqlalchemy import JSON, Boolean, LargeBinary, event
+
+    from slrt.sqltypes import UtcDateTime
+
+    metadata = MetaData()
+    outbox, inbox, _ = plumbing_tables(metadata)
+    parent = Table("parent", metadata, Column("id", String(8), primary_key=True),
+                   Column("tags", JSON), Column("blob", LargeBinary),
+                   Column("at", UtcDateTime), Column("flag", Boolean))
+    child = Table("child", metadata, Column("id", Integer, primary_key=True, autoincrement=True),
+                  Column("parent_id", String(8), ForeignKey("parent.id"), nullable=False),
+                  Column("note", String(20)))
+    engine = make_engine(await pg_databases("unnest"))
+    statements: list[str] = []
+    event.listen(engine.sync_engine, "before_cursor_execute",
+                 lambda _c, _cur, sql, *_rest: statements.append(sql))
+    try:
+        async with engine.begin() as conn:
+            await conn.run_sync(metadata.create_all)
+        sessions = async_sessionmaker(engine, expire_on_commit=False)
+        writer = OutboxWriter(outbox, source="test")
+        at = dt.datetime(2026, 12, 4, 8, 30, tzinfo=dt.timezone(dt.timedelta(hours=7)))
+        parents = [{"id": f"p{n}", "tags": [f"t{n}", {"n": n}] if n % 3 else None,
+                    "blob": bytes([n, 0, 255]), "at": at + dt.timedelta(minutes=n),
+                    "flag": n % 2 == 0} for n in range(50)]
+        children = [{"parent_id": f"p{n % 50}", "note": None if n % 4 == 0 else f"c{n}"}
+                    for n in range(120)]
+        statements.clear()
+        async with UnitOfWork(sessions, writer, inbox) as uow:
+            uow.insert_at_commit(parent, parents)
+            uow.insert_at_commit(child, children)
+            await uow.commit()
+        assert len([s for s in statements if s.lstrip().startswith("WITH")]) == 1
+        assert not [s for s in statements if s.lstrip().startswith("INSERT")]
+
+        # A table that comes twice takes one statement per table instead; still in order.
+        async with UnitOfWork(sessions, writer, inbox) as uow:
+            uow.insert_at_commit(child, [{"parent_id": "p0", "note": "late-1"}])
+            uow.insert_at_commit(parent, [{"id": "q0", "tags": [], "blob": b"", "at": at,
+                                           "flag": True}])
+            uow.insert_at_commit(child, [{"parent_id": "q0", "note": "late-2"}])
+            await uow.commit()
+
+        async with engine.connect() as conn:
+            got = [dict(r._mapping) for r in
+                   (await conn.execute(select(parent).order_by(parent.c.id))).all()]
+            notes = (await conn.execute(select(child.c.note).order_by(child.c.id))).scalars()
+            notes = list(notes)
+        expected = sorted(parents + [{"id": "q0", "tags": [], "blob": b"", "at": at,
+                                      "flag": True}], key=lambda p: p["id"])
+        assert got == expected
+        assert notes == [c["note"] for c in children] + ["late-1", "late-2"]
+    finally:
+        await engine.dispose()
