@@ -1,7 +1,8 @@
 """Baseline for `bench/intake.py`: a bare FastAPI app with one POST endpoint and intake's body.
 
 Parses and validates the same `ComplaintIn` model as `POST /v1/complaints` and answers 201 with
-a small JSON; no auth, database, broker or telemetry. Run it as intake runs (one worker, asyncio):
+a small JSON; no auth, database, broker or telemetry. Run it as intake runs (one worker;
+uvloop and httptools, which uvicorn picks by itself):
 
     .venv/bin/python -m uvicorn bench.bare_app:app --log-level warning --no-access-log
 """

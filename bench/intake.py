@@ -3,7 +3,8 @@
 Setup: a Tansu broker with every topic, a fresh PostgreSQL database `slrt_bench_<hex>` migrated
 with intake's migrations, development keys, and intake started as in production
 (`python -m slrt.cli service intake`, configured by `SLRT_INTAKE_*`). The baseline is
-`bench/bare_app.py` under the same uvicorn settings (one worker, asyncio, no access log).
+`bench/bare_app.py` under the same uvicorn settings (one worker, uvloop and httptools, no
+access log).
 
 * single submissions: a load generator in its own process (asyncio + httpx, `--concurrency`
   workers, closed loop) posts valid complaints, each with a unique `client_ref`, for `--seconds`
