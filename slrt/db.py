@@ -7,17 +7,19 @@ from __future__ import annotations
 
 import asyncio
 import functools
+import operator
 from collections.abc import Callable
 from types import TracebackType
 from typing import Any, Self
 
+import asyncpg
 from opentelemetry import trace
 from sqlalchemy import JSON, Table, Text, TextClause, bindparam, event, insert, text
 from sqlalchemy.dialects import postgresql
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.engine import make_url
-from sqlalchemy.exc import DisconnectionError
+from sqlalchemy.exc import DisconnectionError, IntegrityError
 from sqlalchemy.ext.asyncio import (
     AsyncEngine,
     AsyncSession,
@@ -118,7 +120,8 @@ _Shape = tuple[tuple[Table, tuple[str, ...]], ...]
 
 
 @functools.lru_cache(maxsize=64)
-def _unnest_insert(shape: _Shape) -> tuple[TextClause, tuple[Callable[[Any], Any] | None, ...]]:
+def _unnest_insert(shape: _Shape, notify: bool,
+                   ) -> tuple[TextClause, tuple[Callable[[Any], Any] | None, ...]]:
     """PostgreSQL: every table's rows in one statement, whatever their number. Each table is
     one `INSERT … SELECT FROM unnest(<one array per column>)`, all but the last as
     data-modifying CTEs. PostgreSQL inserts a whole array in one pass, where an executemany
@@ -129,7 +132,8 @@ def _unnest_insert(shape: _Shape) -> tuple[TextClause, tuple[Callable[[Any], Any
     Built once per shape: the statement, with a typed array placeholder `t{table}_{column}`
     per column, and per column what turns a value into an array element. JSON values are
     serialised here and travel as text (an array type would take a JSON list for a nested
-    array), then are cast back in the SELECT."""
+    array), then are cast back in the SELECT. With `notify`, every insert is a CTE and the
+    statement itself is `pg_notify(:notify_channel, '')`, delivered when the unit commits."""
     parts: list[str] = []
     params = []
     prepare: list[Callable[[Any], Any] | None] = []
@@ -152,6 +156,8 @@ def _unnest_insert(shape: _Shape) -> tuple[TextClause, tuple[Callable[[Any], Any
             f"SELECT {', '.join(selected)} "
             f"FROM unnest({', '.join(':' + x for x in names)}) "
             f"WITH ORDINALITY AS u({aliases}, ordinality) ORDER BY ordinality")
+    if notify:
+        parts.append("SELECT pg_notify(:notify_channel, '')")
     ctes = ", ".join(f"write_{n} AS ({part})" for n, part in enumerate(parts[:-1]))
     statement = text((f"WITH {ctes} " if ctes else "") + parts[-1]).bindparams(*params)
     return statement, tuple(prepare)
@@ -160,8 +166,8 @@ def _unnest_insert(shape: _Shape) -> tuple[TextClause, tuple[Callable[[Any], Any
 _PG_DIALECT = postgresql.dialect()
 
 
-def _one_statement(writes: list[tuple[Table, list[dict[str, Any]]]],
-                   ) -> tuple[TextClause, dict[str, list[Any]]] | None:
+def _one_statement(writes: list[tuple[Table, list[dict[str, Any]]]], notify: str | None,
+                   ) -> tuple[TextClause, dict[str, Any]] | None:
     """`_unnest_insert` and its parameters, or None where it does not apply: a table that
     comes twice (sibling CTEs run in no fixed order, so two inserts into one table could
     swap their rows' ids) or rows of one table with different columns."""
@@ -171,8 +177,8 @@ def _one_statement(writes: list[tuple[Table, list[dict[str, Any]]]],
         if any(t is table for t, _ in shape) or any(tuple(r) != columns for r in rows):
             return None
         shape.append((table, columns))
-    statement, prepare = _unnest_insert(tuple(shape))
-    params: dict[str, list[Any]] = {}
+    statement, prepare = _unnest_insert(tuple(shape), notify is not None)
+    params: dict[str, Any] = {"notify_channel": notify} if notify is not None else {}
     k = 0
     for n, ((_, columns), (_, rows)) in enumerate(zip(shape, writes, strict=True)):
         for i, c in enumerate(columns):
@@ -184,19 +190,76 @@ def _one_statement(writes: list[tuple[Table, list[dict[str, Any]]]],
 
 
 async def _insert_all(session: AsyncSession, writes: list[tuple[Table, list[dict[str, Any]]]],
-                      ) -> None:
+                      notify: str | None = None) -> None:
     """Run the inserts in order: on PostgreSQL as one statement (foreign keys are checked at
     the end of a statement, so a child row may sit beside its parent); otherwise, and where
-    that does not apply, one executemany per table."""
+    that does not apply, one executemany per table. `notify` (PostgreSQL): a channel to
+    notify when the transaction commits."""
     writes = [(table, rows) for table, rows in writes if rows]
-    if not writes:
-        return
-    if session.get_bind().dialect.name == "postgresql" and (
-            one := _one_statement(writes)) is not None:
-        await session.execute(*one)
-        return
+    if session.get_bind().dialect.name == "postgresql":
+        if sum(len(rows) for _, rows in writes) >= COPY_MIN_ROWS and await _copy_all(
+                session, writes):
+            if notify is not None:
+                await session.execute(_NOTIFY, {"channel": notify})
+            return
+        if writes and (one := _one_statement(writes, notify)) is not None:
+            await session.execute(*one)
+            return
+        if notify is not None:
+            await session.execute(_NOTIFY, {"channel": notify})
     for table, rows in writes:
         await session.execute(insert(table), rows)
+
+
+_NOTIFY = text("SELECT pg_notify(:channel, '')")
+
+#: From this many rows in a unit, PostgreSQL gets them by COPY, one table after the other.
+COPY_MIN_ROWS = 100
+
+
+@functools.lru_cache(maxsize=128)
+def _copy_converters(table: Table, columns: tuple[str, ...], dialect: Any,
+                     ) -> tuple[Callable[[Any], Any] | None, ...]:
+    """What SQLAlchemy would do to each column's value before the driver sees it (JSON to
+    text, aware datetimes to UTC), or None."""
+    return tuple(table.c[c].type.dialect_impl(dialect).bind_processor(dialect)
+                 for c in columns)
+
+
+async def _copy_all(session: AsyncSession, writes: list[tuple[Table, list[dict[str, Any]]]],
+                    ) -> bool:
+    """PostgreSQL: each table's rows by binary COPY, in the order asked (parents first), in the
+    unit's transaction. asyncpg encodes a COPY's values without the per-element checks of an
+    array parameter (a third of a 500-complaint batch's encoding, measured), and PostgreSQL
+    loads them faster than an INSERT. False, having written nothing, if the unit has no open
+    transaction yet (COPY would commit by itself) or a table's rows differ in columns."""
+    connection = await session.connection()
+    raw = (await connection.get_raw_connection()).driver_connection
+    if raw is None or not raw.is_in_transaction():
+        return False
+    shaped = []
+    for table, rows in writes:
+        columns = tuple(rows[0])
+        if any(tuple(r) != columns for r in rows):
+            return False
+        shaped.append((table, columns, rows))
+    for table, columns, rows in shaped:
+        get_values = operator.itemgetter(*columns)
+        records: list[Any] = ([get_values(row) for row in rows] if len(columns) > 1
+                              else [(row[columns[0]],) for row in rows])
+        converted = [(i, f) for i, f in enumerate(
+            _copy_converters(table, columns, connection.dialect)) if f is not None]
+        if converted:  # column by column: most columns need nothing
+            records = [list(record) for record in records]
+            for i, convert in converted:
+                for record in records:
+                    record[i] = convert(record[i])
+        try:
+            await raw.copy_records_to_table(table.name, records=records, columns=columns)
+        except asyncpg.IntegrityConstraintViolationError as exc:
+            # As SQLAlchemy reports it, so callers handle a COPY's conflict like an INSERT's.
+            raise IntegrityError(f"COPY {table.name}", None, exc) from exc
+    return True
 
 
 class UnitOfWork:
@@ -207,11 +270,16 @@ class UnitOfWork:
     """
 
     def __init__(self, sessions: async_sessionmaker[AsyncSession], outbox: OutboxWriter,
-                 inbox: Table, on_commit: Callable[[], None] | None = None) -> None:
+                 inbox: Table, on_commit: Callable[[], None] | None = None,
+                 notify: str | None = None) -> None:
+        """`on_commit`: called after a commit that wrote outbox rows (wakes this process's
+        relay). `notify` (PostgreSQL): a channel such a commit notifies instead, for a relay
+        in another process."""
         self._sessions = sessions
         self._outbox = outbox
         self._inbox = inbox
         self._on_commit = on_commit
+        self._notify = notify
         self._pending: list[dict[str, Any]] = []
         self._deferred: list[tuple[Table, list[dict[str, Any]]]] = []
         self._traceparent: tuple[int, str | None] | None = None  # (span id, its traceparent)
@@ -268,7 +336,7 @@ class UnitOfWork:
         published = bool(self._pending)
         writes = self._deferred + ([(self._outbox.table, self._pending)] if published else [])
         self._deferred, self._pending = [], []
-        await _insert_all(self.session, writes)
+        await _insert_all(self.session, writes, self._notify if published else None)
         await self.session.commit()
         if published and self._on_commit is not None:
             self._on_commit()  # wake the relay now instead of at its next poll

@@ -99,14 +99,8 @@ async def test_several_events_of_one_unit_keep_their_order(pg_databases: Any) ->
         await engine.dispose()
 
 
-async def test_a_unit_of_many_rows_is_one_statement_that_keeps_values_and_order(
-        pg_databases: Any) -> None:
-    # Many rows per table in one INSERT … unnest statement: JSON lists (which an array
-    # parameter would read as a nested array), JSON null, bytes, aware datetimes, booleans and
-    # SQL NULLs come back as written, and serial ids follow the order asked.
-    import datetime as dt
-
-    from sqlalchemy import JSON, Boolean, LargeBinary, event
+def _typed_tables() -> tuple[MetaData, Table, Table, Table, Table]:
+    from sqlalchemy import JSON, Boolean, LargeBinary
 
     from slrt.sqltypes import UtcDateTime
 
@@ -118,6 +112,39 @@ async def test_a_unit_of_many_rows_is_one_statement_that_keeps_values_and_order(
     child = Table("child", metadata, Column("id", Integer, primary_key=True, autoincrement=True),
                   Column("parent_id", String(8), ForeignKey("parent.id"), nullable=False),
                   Column("note", String(20)))
+    return metadata, outbox, inbox, parent, child
+
+
+def _rows(parents: int, children: int) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+    # JSON lists (which an array parameter would read as a nested array), JSON null, bytes,
+    # aware datetimes of another zone, booleans and SQL NULLs.
+    import datetime as dt
+
+    at = dt.datetime(2026, 12, 4, 8, 30, tzinfo=dt.timezone(dt.timedelta(hours=7)))
+    return ([{"id": f"p{n:03}", "tags": [f"t{n}", {"n": n}] if n % 3 else None,
+              "blob": bytes([n % 256, 0, 255]), "at": at + dt.timedelta(minutes=n),
+              "flag": n % 2 == 0} for n in range(parents)],
+            [{"parent_id": f"p{n % parents:03}", "note": None if n % 4 == 0 else f"c{n}"}
+             for n in range(children)])
+
+
+async def _written(engine: Any, parent: Table, child: Table) -> tuple[list[Any], list[Any]]:
+    async with engine.connect() as conn:
+        got = [dict(r._mapping) for r in
+               (await conn.execute(select(parent).order_by(parent.c.id))).all()]
+        notes = list((await conn.execute(select(child.c.note).order_by(child.c.id))).scalars())
+    return got, notes
+
+
+async def test_a_small_unit_of_many_rows_is_one_statement_that_keeps_values_and_order(
+        pg_databases: Any) -> None:
+    # Below COPY_MIN_ROWS: every table's rows in one INSERT … unnest statement; values come
+    # back as written and serial ids follow the order asked.
+    from sqlalchemy import event
+
+    from slrt.db import COPY_MIN_ROWS
+
+    metadata, outbox, inbox, parent, child = _typed_tables()
     engine = make_engine(await pg_databases("unnest"))
     statements: list[str] = []
     event.listen(engine.sync_engine, "before_cursor_execute",
@@ -127,12 +154,8 @@ async def test_a_unit_of_many_rows_is_one_statement_that_keeps_values_and_order(
             await conn.run_sync(metadata.create_all)
         sessions = async_sessionmaker(engine, expire_on_commit=False)
         writer = OutboxWriter(outbox, source="test")
-        at = dt.datetime(2026, 12, 4, 8, 30, tzinfo=dt.timezone(dt.timedelta(hours=7)))
-        parents = [{"id": f"p{n}", "tags": [f"t{n}", {"n": n}] if n % 3 else None,
-                    "blob": bytes([n, 0, 255]), "at": at + dt.timedelta(minutes=n),
-                    "flag": n % 2 == 0} for n in range(50)]
-        children = [{"parent_id": f"p{n % 50}", "note": None if n % 4 == 0 else f"c{n}"}
-                    for n in range(120)]
+        parents, children = _rows(30, 60)
+        assert len(parents) + len(children) < COPY_MIN_ROWS
         statements.clear()
         async with UnitOfWork(sessions, writer, inbox) as uow:
             uow.insert_at_commit(parent, parents)
@@ -143,20 +166,54 @@ async def test_a_unit_of_many_rows_is_one_statement_that_keeps_values_and_order(
 
         # A table that comes twice takes one statement per table instead; still in order.
         async with UnitOfWork(sessions, writer, inbox) as uow:
-            uow.insert_at_commit(child, [{"parent_id": "p0", "note": "late-1"}])
-            uow.insert_at_commit(parent, [{"id": "q0", "tags": [], "blob": b"", "at": at,
-                                           "flag": True}])
+            uow.insert_at_commit(child, [{"parent_id": "p000", "note": "late-1"}])
+            uow.insert_at_commit(parent, [{**parents[0], "id": "q0", "tags": []}])
             uow.insert_at_commit(child, [{"parent_id": "q0", "note": "late-2"}])
             await uow.commit()
 
-        async with engine.connect() as conn:
-            got = [dict(r._mapping) for r in
-                   (await conn.execute(select(parent).order_by(parent.c.id))).all()]
-            notes = (await conn.execute(select(child.c.note).order_by(child.c.id))).scalars()
-            notes = list(notes)
-        expected = sorted(parents + [{"id": "q0", "tags": [], "blob": b"", "at": at,
-                                      "flag": True}], key=lambda p: p["id"])
-        assert got == expected
+        got, notes = await _written(engine, parent, child)
+        assert got == parents + [{**parents[0], "id": "q0", "tags": []}]
         assert notes == [c["note"] for c in children] + ["late-1", "late-2"]
+    finally:
+        await engine.dispose()
+
+
+async def test_a_large_unit_is_copied_in_its_transaction(pg_databases: Any) -> None:
+    # From COPY_MIN_ROWS rows: binary COPY, table after table, inside the unit's transaction
+    # (no INSERT statement runs); values and order as asked; a duplicate key fails the unit
+    # with SQLAlchemy's IntegrityError (intake then looks its keys up and tries again), and a
+    # rolled-back unit leaves nothing.
+    from sqlalchemy import event
+    from sqlalchemy.exc import IntegrityError
+
+    metadata, outbox, inbox, parent, child = _typed_tables()
+    engine = make_engine(await pg_databases("copy"))
+    statements: list[str] = []
+    event.listen(engine.sync_engine, "before_cursor_execute",
+                 lambda _c, _cur, sql, *_rest: statements.append(sql))
+    try:
+        async with engine.begin() as conn:
+            await conn.run_sync(metadata.create_all)
+        sessions = async_sessionmaker(engine, expire_on_commit=False)
+        writer = OutboxWriter(outbox, source="test")
+        parents, children = _rows(150, 300)
+        statements.clear()
+        async with UnitOfWork(sessions, writer, inbox) as uow:
+            await uow.session.execute(select(func.count()).select_from(parent))  # as units do
+            uow.insert_at_commit(parent, parents)
+            uow.insert_at_commit(child, children)
+            await uow.commit()
+        assert not [s for s in statements if s.lstrip().upper().startswith(("INSERT", "WITH"))]
+
+        extra, _ = _rows(151, 0)
+        async with UnitOfWork(sessions, writer, inbox) as uow:
+            await uow.session.execute(select(func.count()).select_from(parent))
+            uow.insert_at_commit(parent, [{**extra[150], "id": "new"}, *parents[:120]])
+            with pytest.raises(IntegrityError, match="COPY parent"):
+                await uow.commit()
+
+        got, notes = await _written(engine, parent, child)
+        assert got == parents
+        assert notes == [c["note"] for c in children]
     finally:
         await engine.dispose()
