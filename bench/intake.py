@@ -263,17 +263,23 @@ def server_env(overrides: dict[str, str]) -> dict[str, str]:
     return env
 
 
+def cpu_of(servers: Sequence[Server]) -> float | None:
+    times = [s.cpu_s() for s in servers]
+    return None if None in times else sum(t for t in times if t is not None)
+
+
 def run_load(server: Server, token: str, tag: str, args: argparse.Namespace,
-             rate: float = 0.0) -> dict[str, Any]:
+             rate: float = 0.0, also: Sequence[Server] = ()) -> dict[str, Any]:
     """Run the load generator process against `server` (closed loop, or open loop at `rate`
-    requests/s); add the server's CPU time."""
+    requests/s); add the CPU time of the server and of the processes `also` (the service's
+    relaying process beside an API-only one)."""
     cfg = {"url": server.url, "token": token, "tag": tag, "concurrency": args.concurrency,
            "warmup_s": WARMUP_S, "seconds": args.seconds, "nik_mode": args.nik, "rate": rate}
-    cpu0 = server.cpu_s()
+    cpu0 = cpu_of([server, *also])
     done = subprocess.run([sys.executable, str(Path(__file__).resolve()), "--load-worker"],
                           input=json.dumps(cfg).encode(), capture_output=True, cwd=REPO_ROOT,
                           timeout=WARMUP_S + args.seconds + REQUEST_TIMEOUT_S + 60, check=False)
-    cpu1 = server.cpu_s()
+    cpu1 = cpu_of([server, *also])
     if done.returncode != 0:
         raise RuntimeError(f"load generator failed ({done.returncode}):\n"
                            f"{done.stderr.decode(errors='replace')[-2000:]}")
@@ -405,41 +411,55 @@ def bench(tmp: Path, db_name: str, args: argparse.Namespace,
         bare.stop()
         phases["bare_s"] = time.perf_counter() - t
 
+        intake_env = {"SLRT_INTAKE_DATABASE_URL": url,
+                      "SLRT_INTAKE_KAFKA_BOOTSTRAP_SERVERS": broker.bootstrap,
+                      "SLRT_INTAKE_AUTH_PUBLIC_KEY_FILE": str(public_key)}
+        command = [sys.executable, "-m", "slrt.cli", "service", "intake"]
+        t = time.perf_counter()
+        also: list[Server] = []
+        if args.layout == "split":
+            # Scaled out: the process that relays and consumes, and beside it the API-only
+            # process that takes the requests.
+            port = free_port(LOCALHOST)
+            worker = Server("intake-worker", command,
+                            server_env({**intake_env, "SLRT_INTAKE_HTTP_PORT": str(port)}),
+                            port, logs)
+            servers.append(worker)
+            also.append(worker)
+            with console.status("starting intake's relaying process..."):
+                worker.start("/readyz", 200)
+            intake_env["SLRT_INTAKE_PROCESS_ROLE"] = "api"
         port = free_port(LOCALHOST)
-        intake = Server("intake", [sys.executable, "-m", "slrt.cli", "service", "intake"],
-                        server_env({"SLRT_INTAKE_DATABASE_URL": url,
-                                    "SLRT_INTAKE_KAFKA_BOOTSTRAP_SERVERS": broker.bootstrap,
-                                    "SLRT_INTAKE_HTTP_PORT": str(port),
-                                    "SLRT_INTAKE_AUTH_PUBLIC_KEY_FILE": str(public_key)}),
+        intake = Server("intake", command,
+                        server_env({**intake_env, "SLRT_INTAKE_HTTP_PORT": str(port)}),
                         port, logs)
         servers.append(intake)
-        t = time.perf_counter()
         with console.status("starting intake..."):
             intake.start("/readyz", 200)
         phases["intake_start_s"] = time.perf_counter() - t
         t = time.perf_counter()
         with console.status(f"intake: {args.concurrency} workers, {args.seconds:g} s..."):
-            intake_result = run_load(intake, token, f"{tag}-intake", args)
+            intake_result = run_load(intake, token, f"{tag}-intake", args, also=also)
         phases["intake_s"] = time.perf_counter() - t
         # Latency is judged at the rate the target asks for, not at saturation, where a closed
         # loop's latency is only concurrency / throughput.
         rate = round(TARGET_RATIO * bare_result["rps"], 1)
         t = time.perf_counter()
         with console.status(f"intake at {rate:g} requests/s (open loop), {args.seconds:g} s..."):
-            paced_result = run_load(intake, token, f"{tag}-paced", args, rate=rate)
+            paced_result = run_load(intake, token, f"{tag}-paced", args, rate=rate, also=also)
         phases["intake_paced_s"] = time.perf_counter() - t
         # And below saturation: at 80 % of what intake itself sustained in the closed loop.
         own_rate = round(0.8 * intake_result["rps"], 1)
         t = time.perf_counter()
         with console.status(f"intake at {own_rate:g} requests/s (open loop)..."):
-            own_result = run_load(intake, token, f"{tag}-own", args, rate=own_rate)
+            own_result = run_load(intake, token, f"{tag}-own", args, rate=own_rate, also=also)
         phases["intake_own_rate_s"] = time.perf_counter() - t
 
         t = time.perf_counter()
-        cpu0 = intake.cpu_s()
+        cpu0 = cpu_of([intake, *also])
         with console.status(f"batch sync: {2 * BATCHES} batches of {BATCH_SIZE}..."):
             runs = asyncio.run(run_batches(intake.url, token, tag, args.nik))
-        cpu1 = intake.cpu_s()
+        cpu1 = cpu_of([intake, *also])
         phases["batch_s"] = time.perf_counter() - t
         batch = batch_figures(runs)
         if cpu0 is not None and cpu1 is not None:
@@ -476,7 +496,7 @@ def print_report(report: dict[str, Any]) -> None:
     console.print(f"command: {report['command']}")
     console.print(f"cores: {report['cores']}   concurrency: {report['concurrency']}   "
                   f"measured: {report['seconds']:g} s after {WARMUP_S:g} s warm-up   "
-                  f"NIK: {report['nik']}")
+                  f"NIK: {report['nik']}   layout: {report['layout']}")
     bare, intake, paced, batch, v = (report["bare"], report["intake"], report["intake_paced"],
                                      report["batch"], report["verdicts"])
     table = Table(title="intake vs bare FastAPI, and batch sync")
@@ -542,6 +562,10 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--nik", choices=("demo", "distinct"), default="demo",
                         help="demo: every complaint by the demo NIK (so each is a possible "
                              "duplicate of all earlier ones); distinct: one NIK per complaint")
+    parser.add_argument("--layout", choices=("single", "split"), default="single",
+                        help="single: one intake process does all, as docker-compose and the "
+                             "embedded default run it; split: an API-only process takes the "
+                             "requests beside the one that relays and consumes")
     parser.add_argument("--json", type=Path, default=None, help="also write the figures here")
     parser.add_argument("--keep", action="store_true",
                         help="keep the temporary folder (logs) and print where it is")
@@ -581,6 +605,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         "seconds": args.seconds,
         "warmup_s": WARMUP_S,
         "nik": args.nik,
+        "layout": args.layout,
         **result,
         "verdicts": verdicts(result),
         "phases_s": {k: round(v, 2) for k, v in phases.items()},

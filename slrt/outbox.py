@@ -34,6 +34,9 @@ from .sqltypes import UtcDateTime
 
 Clock = Callable[[], dt.datetime]
 
+#: PostgreSQL channel on which an API-only process's commits wake the relay of the service.
+OUTBOX_CHANNEL = "slrt_outbox"
+
 
 def utcnow() -> dt.datetime:
     return dt.datetime.now(dt.UTC)

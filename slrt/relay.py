@@ -14,9 +14,11 @@ import logging
 from collections.abc import AsyncIterator, Awaitable, Callable
 from typing import Any
 
+import asyncpg
 from opentelemetry import context
 from opentelemetry.trace.propagation.tracecontext import TraceContextTextMapPropagator
 from sqlalchemy import Table, and_, bindparam, func, or_, select, update
+from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession, async_sessionmaker
 
 from .aio import cancel_and_wait
@@ -212,3 +214,58 @@ def _failed(exc: BaseException) -> asyncio.Future[Any]:
     future: asyncio.Future[Any] = asyncio.get_running_loop().create_future()
     future.set_exception(exc)
     return future
+
+
+class OutboxListener:
+    """PostgreSQL: wakes this process's relay when another process of the service (one that
+    serves only the API, see `ServiceSettings.process_role`) commits outbox rows; each such
+    commit sends one NOTIFY on `channel`. A dedicated connection, opened again after a loss;
+    while it is down the relay's poll interval still finds every row."""
+
+    def __init__(self, database_url: str, channel: str, wake: Callable[[], None],
+                 *, retry_max_s: float = 10.0) -> None:
+        self._connect_args = make_url(database_url).translate_connect_args(username="user")
+        self._channel = channel
+        self._wake = wake
+        self._retry_max_s = retry_max_s
+        self._task: asyncio.Task[None] | None = None
+        self.listening = asyncio.Event()  # set while LISTEN is in place (tests, readiness)
+
+    def start(self) -> None:
+        self._task = asyncio.create_task(self._run(), name="outbox-listener")
+
+    async def stop(self) -> None:
+        if self._task is not None:
+            await cancel_and_wait(self._task)
+            self._task = None
+
+    def _notified(self, *_: Any) -> None:
+        self._wake()
+
+    async def _run(self) -> None:
+        delay = 0.5
+        while True:
+            try:
+                conn = await asyncpg.connect(**self._connect_args)
+            except (OSError, asyncpg.PostgresError) as exc:
+                log.warning("outbox listener cannot connect (%s); retrying in %.1fs",
+                            type(exc).__name__, delay)
+                await asyncio.sleep(delay)
+                delay = min(delay * 2, self._retry_max_s)
+                continue
+            delay = 0.5
+            try:
+                await self._listen(conn)
+                log.warning("outbox listener lost its connection; connecting again")
+            finally:
+                self.listening.clear()
+                await asyncio.shield(conn.close(timeout=2))
+
+    async def _listen(self, conn: asyncpg.Connection) -> None:
+        """Until the connection is lost."""
+        lost = asyncio.Event()
+        conn.add_termination_listener(lambda _conn: lost.set())
+        await conn.add_listener(self._channel, self._notified)
+        self.listening.set()
+        self._wake()  # rows committed while nobody listened
+        await lost.wait()

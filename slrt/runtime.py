@@ -25,9 +25,9 @@ from .auth import TokenVerifier
 from .db import UnitOfWork, make_engine
 from .embedded.topics import ensure_broker_epoch
 from .messaging import OffsetCommitter, Subscription, make_broker, subscribe
-from .outbox import Clock, OutboxWriter, utcnow
+from .outbox import OUTBOX_CHANNEL, Clock, OutboxWriter, utcnow
 from .producer import RelayProducer
-from .relay import OutboxRelay
+from .relay import OutboxListener, OutboxRelay
 from .settings import ServiceSettings
 from .telemetry import Telemetry
 
@@ -72,7 +72,14 @@ class Runtime:
     extras: dict[str, Any] = field(default_factory=dict)
     committer: OffsetCommitter | None = None
 
+    @property
+    def api_only(self) -> bool:
+        """This process serves HTTP only; the service's "all" process relays and consumes."""
+        return self.settings.process_role == "api"
+
     def uow(self) -> UnitOfWork:
+        if self.api_only:
+            return UnitOfWork(self.sessions, self.outbox, self.inbox, notify=OUTBOX_CHANNEL)
         return UnitOfWork(self.sessions, self.outbox, self.inbox, on_commit=self.relay.wake)
 
 
@@ -87,6 +94,9 @@ RuntimeDep = Annotated[Runtime, Depends(get_runtime)]
 def build_runtime(definition: ServiceDefinition, settings: ServiceSettings,
                   telemetry: Telemetry, clock: Clock = utcnow) -> Runtime:
     engine = make_engine(settings.database_url)
+    if settings.process_role == "api" and engine.dialect.name != "postgresql":
+        raise ValueError("process_role 'api' needs PostgreSQL: the relay of the service's "
+                         "'all' process learns of the API process's commits by NOTIFY")
     if settings.trace_sql:
         telemetry.instrument_engine(engine)
     sessions = async_sessionmaker(engine, expire_on_commit=False)
@@ -107,9 +117,10 @@ def build_runtime(definition: ServiceDefinition, settings: ServiceSettings,
                       clock=clock)
     if definition.prepare is not None:
         definition.prepare(runtime)
-    runtime.committer = subscribe(broker, settings, runtime.uow,
-                                  definition.subscriptions(runtime),
-                                  tracer_provider=telemetry.provider)
+    if not runtime.api_only:
+        runtime.committer = subscribe(broker, settings, runtime.uow,
+                                      definition.subscriptions(runtime),
+                                      tracer_provider=telemetry.provider)
     return runtime
 
 
@@ -196,11 +207,21 @@ def create_app(definition: ServiceDefinition, settings: ServiceSettings,
             settle_heap()
         app.state.runtime = runtime
         app.state.token_verifier = runtime.verifier  # read by slrt.auth.bearer_principal
-        connecting = asyncio.create_task(_connect_broker(runtime, definition))
+        # An API-only process neither publishes nor consumes: no broker connection at all.
+        connecting = (None if runtime.api_only
+                      else asyncio.create_task(_connect_broker(runtime, definition)))
+        listener = None
+        if not runtime.api_only and runtime.engine.dialect.name == "postgresql":
+            listener = OutboxListener(settings.database_url, OUTBOX_CHANNEL, runtime.relay.wake)
+            listener.start()
+            runtime.extras["outbox_listener"] = listener
         try:
             yield
         finally:
-            await cancel_and_wait(connecting)
+            if connecting is not None:
+                await cancel_and_wait(connecting)
+            if listener is not None:
+                await listener.stop()
             if definition.on_shutdown is not None:
                 await definition.on_shutdown(runtime)
             await runtime.relay.stop()
@@ -257,8 +278,13 @@ def _health_router() -> APIRouter:
             checks["outbox"] = {"pending": depth, "oldest_age_s": round(age, 3)}
         except Exception as exc:
             checks["database"] = f"error: {type(exc).__name__}"
-        checks["broker"] = "ok" if runtime.broker_ready.is_set() else "connecting"
-        ready = checks["database"] == "ok" and checks["broker"] == "ok"
+        if runtime.api_only:
+            checks["broker"] = "not used (API-only process)"
+            broker_ok = True
+        else:
+            broker_ok = runtime.broker_ready.is_set()
+            checks["broker"] = "ok" if broker_ok else "connecting"
+        ready = checks["database"] == "ok" and broker_ok
         return JSONResponse({"ready": ready, "checks": checks}, status_code=200 if ready else 503)
 
     return router

@@ -6,6 +6,7 @@ Built at start-up (`Settings()` in bootstrap), never at import time.
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Literal
 
 from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -17,6 +18,11 @@ class ServiceSettings(BaseSettings):
     service_name: str = "slrt"
     http_host: str = "127.0.0.1"
     http_port: int = 8000
+
+    # "all": HTTP, outbox relay and consumers in one process (the embedded default). "api":
+    # HTTP only, for processes added beside one "all" process of the same service (PostgreSQL
+    # only): their commits NOTIFY that process's relay, which publishes their outbox rows.
+    process_role: Literal["all", "api"] = "all"
 
     # Each service owns its database: a SQLite file (embedded default) or PostgreSQL (production).
     database_url: str = "sqlite+aiosqlite:///./data/service.db"

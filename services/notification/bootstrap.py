@@ -48,7 +48,7 @@ def prepare(runtime: Runtime) -> None:
     runtime.extras["notifier"] = notifier
     scheduler = Scheduler(runtime, notifier, settings.scheduler_interval_s)
     runtime.extras["scheduler"] = scheduler
-    if settings.scheduler_enabled:
+    if settings.scheduler_enabled and not runtime.api_only:  # background work: "all" only
         scheduler.start()
 
 
