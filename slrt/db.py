@@ -14,13 +14,14 @@ from typing import Any, Self
 
 import asyncpg
 from opentelemetry import trace
-from sqlalchemy import JSON, Table, Text, TextClause, bindparam, event, insert, text
+from sqlalchemy import JSON, Table, Text, TextClause, any_, bindparam, event, insert, text
 from sqlalchemy.dialects import postgresql
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import DisconnectionError, IntegrityError
 from sqlalchemy.ext.asyncio import (
+    AsyncConnection,
     AsyncEngine,
     AsyncSession,
     async_sessionmaker,
@@ -71,6 +72,32 @@ def _insert_sql(table: Table, columns: tuple[str, ...], conflict: str) -> TextCl
         f"VALUES ({', '.join(':' + c for c in columns)}) {conflict}")
     # The columns' types convert the values as SQLAlchemy's own INSERT would (JSON, dates).
     return statement.bindparams(*(bindparam(c, type_=table.c[c].type) for c in columns))
+
+
+def in_values(column: Any, name: str, dialect_name: str) -> Any:
+    """`column IN (the list bound as name)`: on PostgreSQL `= ANY(<one array parameter>)`,
+    elsewhere an expanding IN. SQLAlchemy renders an expanding IN anew on every execution,
+    one placeholder per value (500 idempotency keys of a batch: ~2.5 % of intake's CPU)."""
+    if dialect_name == "postgresql":
+        return column == any_(bindparam(name, type_=postgresql.ARRAY(column.type)))
+    return column.in_(bindparam(name, expanding=True))
+
+
+class ByDialect:
+    """One statement, built once per backend by `build(dialect_name)` and picked at execution
+    by the session's dialect (for statements whose best form differs, see `in_values`)."""
+
+    def __init__(self, build: Callable[[str], Any]) -> None:
+        self._build = build
+        self._built: dict[str, Any] = {}
+
+    def on(self, session: AsyncSession | AsyncConnection) -> Any:
+        name = session.get_bind().dialect.name if isinstance(session, AsyncSession) \
+            else session.dialect.name
+        statement = self._built.get(name)
+        if statement is None:
+            statement = self._built[name] = self._build(name)
+        return statement
 
 
 def make_engine(url: str, **kwargs: Any) -> AsyncEngine:

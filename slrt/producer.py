@@ -1,15 +1,17 @@
-"""The outbox relay's Kafka producer: aiokafka directly, one PRODUCER span per record.
+"""The outbox relay's Kafka producer: aiokafka directly, one PRODUCER span per group.
 
 The relay publishes records that are already encoded (payload bytes and CloudEvents headers
-from the outbox row). FastStream's publish path (middlewares, message building, its own span)
-cost about 290 µs of CPU per record against about 25 µs for aiokafka's `send` on the same
-broker, so the relay talks to aiokafka itself and keeps the trace by hand: the span continues
-the trace of the change that wrote the row, and its traceparent goes into the record, so a
-consumer's span is its child as before.
+from the outbox row), a group at a time: the consecutive records of one topic that one change
+wrote share one span (a 500-complaint batch had 500 spans, ~5 % of intake's CPU). FastStream's
+publish path (middlewares, message building, its own span) cost about 290 µs of CPU per record
+against about 25 µs for aiokafka's `send` on the same broker, so the relay talks to aiokafka
+itself and keeps the trace by hand: the span continues the trace of the change that wrote the
+rows, and its traceparent goes into each record, so a consumer's span is its child as before.
 """
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 from collections.abc import Awaitable
 from typing import Any
@@ -18,6 +20,7 @@ from aiokafka import AIOKafkaProducer
 from opentelemetry.trace import SpanKind, TracerProvider
 from opentelemetry.trace.propagation.tracecontext import TraceContextTextMapPropagator
 
+from .relay import Record
 from .settings import ServiceSettings
 
 _PROPAGATOR = TraceContextTextMapPropagator()
@@ -61,18 +64,29 @@ class RelayProducer:
         if self._producer is not None:
             await self._producer.partitions_for(topic)
 
-    async def publish(self, topic: str, key: bytes, payload: bytes,
-                      headers: dict[str, str]) -> Awaitable[Any]:
-        """Queue the record (waiting only while aiokafka's buffer is full); returns the future
-        of the broker's ack."""
+    async def publish(self, topic: str, records: list[Record]) -> list[Awaitable[Any]]:
+        """Queue records of `topic` that continue the active trace, under one PRODUCER span
+        (waiting only while aiokafka's buffer is full); returns the future of each record's
+        ack. A record that cannot even be queued gets a failed future; the others go on."""
         if self._producer is None:
             raise RuntimeError("the relay's producer is not started (broker not connected)")
-        with self._tracer.start_as_current_span(
-                f"{topic} publish", kind=SpanKind.PRODUCER,
-                attributes={"messaging.system": "kafka", "messaging.operation": "publish",
-                            "messaging.destination.name": topic}):
-            carrier = dict(headers)
-            _PROPAGATOR.inject(carrier)  # the record continues the trace from this span
-            return await self._producer.send(
-                topic, payload, key=key,
-                headers=[(k, v.encode()) for k, v in carrier.items()])
+        attributes: dict[str, Any] = {"messaging.system": "kafka",
+                                      "messaging.operation": "publish",
+                                      "messaging.destination.name": topic}
+        if len(records) > 1:
+            attributes["messaging.batch.message_count"] = len(records)
+        acks: list[Awaitable[Any]] = []
+        with self._tracer.start_as_current_span(f"{topic} publish", kind=SpanKind.PRODUCER,
+                                                attributes=attributes):
+            carrier: dict[str, str] = {}
+            _PROPAGATOR.inject(carrier)  # the records continue the trace from this span
+            for key, payload, headers in records:
+                try:
+                    acks.append(await self._producer.send(
+                        topic, payload, key=key,
+                        headers=[(k, v.encode()) for k, v in (headers | carrier).items()]))
+                except Exception as exc:
+                    future: asyncio.Future[Any] = asyncio.get_running_loop().create_future()
+                    future.set_exception(exc)
+                    acks.append(future)
+        return acks

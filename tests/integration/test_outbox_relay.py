@@ -58,21 +58,27 @@ class RecordingPublish:
         self.sent: list[tuple[str, bytes, bytes, dict[str, str]]] = []
         self.fail_keys = set(fail_keys)
         self.fail_when = fail_when
-        self.trace_ids: list[int] = []  # trace id of the span context active at each call
+        self.trace_ids: list[int] = []  # trace id of the span context active at each record
+        self.calls: list[tuple[str, int]] = []  # (topic, records) of each call
 
-    async def __call__(self, topic: str, key: bytes, payload: bytes,
-                       headers: dict[str, str]) -> asyncio.Future[None]:
-        self.trace_ids.append(trace.get_current_span().get_span_context().trace_id)
-        await asyncio.sleep(0)  # yield like a real send, so concurrent relays interleave
-        ack: asyncio.Future[None] = asyncio.get_running_loop().create_future()
-        if key.decode() in self.fail_keys:
-            if self.fail_when == "queue":
-                raise ConnectionError("broker did not ack")
-            ack.set_exception(ConnectionError("broker did not ack"))
-            return ack
-        self.sent.append((topic, key, payload, dict(headers)))
-        ack.set_result(None)
-        return ack
+    async def __call__(self, topic: str, records: list[tuple[bytes, bytes, dict[str, str]]],
+                       ) -> list[asyncio.Future[None]]:
+        self.calls.append((topic, len(records)))
+        acks: list[asyncio.Future[None]] = []
+        for key, payload, headers in records:
+            self.trace_ids.append(trace.get_current_span().get_span_context().trace_id)
+            await asyncio.sleep(0)  # yield like a real send, so concurrent relays interleave
+            ack: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+            acks.append(ack)
+            if key.decode() in self.fail_keys:
+                error = ConnectionError("broker did not ack")
+                if self.fail_when == "queue" and len(records) == 1:
+                    raise error  # the whole call fails
+                ack.set_exception(error)
+                continue
+            self.sent.append((topic, key, payload, dict(headers)))
+            ack.set_result(None)
+        return acks
 
     @property
     def keys(self) -> list[str]:
@@ -456,6 +462,36 @@ async def test_traceparent_travels_from_the_change_to_the_publish_call(db: Db) -
     assert not trace.get_current_span().get_span_context().is_valid  # context detached again
 
 
+async def test_consecutive_records_of_one_change_are_published_in_one_call(db: Db) -> None:
+    # One call (so one producer span) per run of rows with the same topic and trace; a new
+    # change, or another topic, starts the next call; ids keep their order throughout.
+    tracer = TracerProvider().get_tracer("test_outbox_relay")
+    clock = FakeClock()
+    plan = [("change-a", 3, None), ("change-b", 2, None), ("change-b", 1, "other.topic.v1"),
+            ("change-a", 1, None)]
+    spans: dict[str, Any] = {}
+    keys: list[str] = []
+    for name, count, topic in plan:
+        span = spans.get(name)
+        with (trace.use_span(span, end_on_exit=False) if span is not None
+              else tracer.start_as_current_span(name)) as active:
+            spans[name] = active
+            async with db.uow(clock) as uow:
+                for _ in range(count):
+                    event = complaint()
+                    keys.append(event.key())
+                    uow.publish(event, topic=topic)
+                await uow.commit()
+    publish = RecordingPublish()
+    assert await db.relay(publish, clock).publish_pending() == 7
+    registered = complaint().topic
+    assert publish.calls == [(registered, 3), (registered, 2), ("other.topic.v1", 1),
+                             (registered, 1)]
+    assert publish.keys == keys
+    a, b = (spans[n].get_span_context().trace_id for n in ("change-a", "change-b"))
+    assert publish.trace_ids == [a, a, a, b, b, b, a]
+
+
 async def test_one_unit_handling_several_events_keeps_each_events_trace(db: Db) -> None:
     """A consumer batch in one unit of work: each event runs in its own span, and what an
     earlier event deferred is in the database before the next one reads."""
@@ -486,12 +522,12 @@ async def test_wake_during_a_slow_round_is_not_lost(db: Db) -> None:
     release_first_send = asyncio.Event()
 
     class SlowFirst(RecordingPublish):
-        async def __call__(self, topic: str, key: bytes, payload: bytes,
-                           headers: dict[str, str]) -> None:
+        async def __call__(self, topic: str, records: list[tuple[bytes, bytes, dict[str, str]]],
+                           ) -> list[asyncio.Future[None]]:
             if not self.sent:
                 first_send_started.set()
                 await release_first_send.wait()
-            await super().__call__(topic, key, payload, headers)
+            return await super().__call__(topic, records)
 
     publish = SlowFirst()
     relay = db.relay(publish, clock, poll_interval_s=30)
@@ -542,12 +578,12 @@ async def test_commits_that_pile_up_during_a_round_are_gathered(db: Db) -> None:
     claims = 0
 
     class SlowFirst(RecordingPublish):
-        async def __call__(self, topic: str, key: bytes, payload: bytes,
-                           headers: dict[str, str]) -> asyncio.Future[None]:
+        async def __call__(self, topic: str, records: list[tuple[bytes, bytes, dict[str, str]]],
+                           ) -> list[asyncio.Future[None]]:
             if not self.sent:
                 first_send_started.set()
                 await release_first_send.wait()
-            return await super().__call__(topic, key, payload, headers)
+            return await super().__call__(topic, records)
 
     class CountingRelay(OutboxRelay):
         async def _claim(self) -> list[Any]:

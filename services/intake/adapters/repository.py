@@ -10,7 +10,7 @@ from sqlalchemy import Integer, String, bindparam, func, select, text, union_all
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from contracts import Sector
-from slrt.db import UnitOfWork, upsert_keeping_known
+from slrt.db import ByDialect, UnitOfWork, in_values, upsert_keeping_known
 
 from ..domain.duplicates import EarlierComplaint
 from ..domain.status import OPEN, ComplaintStatus
@@ -24,11 +24,11 @@ from .tables import (
 
 # The statements every submission runs are built once: building a SELECT costs about as much
 # CPU as executing it.
-_KNOWN_KEYS = (
+_KNOWN_KEYS = ByDialect(lambda dialect: (
     select(idempotency_keys.c.key, idempotency_keys.c.request_hash,
            idempotency_keys.c.complaint_id, complaints.c.number, complaints.c.status)
     .join(complaints, complaints.c.id == idempotency_keys.c.complaint_id)
-    .where(idempotency_keys.c.key.in_(bindparam("keys", expanding=True))))
+    .where(in_values(idempotency_keys.c.key, "keys", dialect))))
 
 
 _CANDIDATE_COLUMNS = (complaints.c.id, complaints.c.category, complaints.c.status,
@@ -114,7 +114,7 @@ class ComplaintRepository:
         """Known idempotency keys: key -> {request_hash, complaint_id, number, status}."""
         if not keys:
             return {}
-        rows = await self.session.execute(_KNOWN_KEYS, {"keys": keys})
+        rows = await self.session.execute(_KNOWN_KEYS.on(self.session), {"keys": keys})
         return {r.key: dict(r._mapping) for r in rows}
 
     async def earlier_complaints(self, niks: set[str], kks: set[str], per_person: int,
