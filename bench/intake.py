@@ -329,18 +329,21 @@ def batch_body(b: int, tag: str, nik_mode: str) -> dict[str, Any]:
 
 
 async def run_batches(url: str, token: str, tag: str, nik_mode: str) -> list[BatchRun]:
-    bodies: dict[int, dict[str, Any]] = {}
     plan = [("fresh", b) for b in range(BATCHES)]
     # Round 2: new batches alternate with exact repeats of round-1 batches.
     plan += [("new", BATCHES + j // 2) if j % 2 == 0 else ("replay", j // 2)
              for j in range(BATCHES)]
     runs: list[BatchRun] = []
+    # Encoded before the clock starts, as a tablet's offline queue holds them: the figure is the
+    # server's, not this client's JSON encoder's (about 4 ms of a 100 ms batch).
+    encoded: dict[int, bytes] = {}
     async with httpx.AsyncClient(base_url=url, timeout=BATCH_TIMEOUT_S,
-                                 headers={"Authorization": f"Bearer {token}"}) as client:
+                                 headers={"Authorization": f"Bearer {token}",
+                                          "Content-Type": "application/json"}) as client:
         for kind, b in plan:
-            body = bodies.setdefault(b, batch_body(b, tag, nik_mode))
+            body = encoded.setdefault(b, json.dumps(batch_body(b, tag, nik_mode)).encode())
             t0 = time.perf_counter()
-            response = await client.post(PATH_BATCH, json=body)
+            response = await client.post(PATH_BATCH, content=body)
             seconds = time.perf_counter() - t0
             # Only counts from the answer: items may echo personal data.
             out = response.json() if response.status_code == 200 else {}
