@@ -180,13 +180,14 @@ async def _record(uow: UnitOfWork, repo: ComplaintRepository, accepted: list[_Ac
         status = (ComplaintStatus.CLOSED if c.desk_resolution else ComplaintStatus.REGISTERED)
         result.complaint_id, result.number, result.status = cid, numbers[cid], status
         result.possible_duplicate_of = links
-        rows.append(_row(c, cid, numbers[cid], status, links, principal, now))
+        links_text = [str(x) for x in links]
+        rows.append(_row(c, cid_text, numbers[cid], status, links_text, principal, now))
         if item.submission.key:
             keys.append({"key": item.submission.key, "request_hash": item.submission.request_hash,
                          "complaint_id": cid_text, "created_at": now})
         timeline.append({"complaint_id": cid_text, "at": now, "kind": "registered",
                          "detail": {"by": principal.subject, "channel": str(c.channel),
-                                    "possible_duplicate_of": [str(x) for x in links]}})
+                                    "possible_duplicate_of": links_text}})
         if c.desk_resolution:
             timeline.append({"complaint_id": cid_text, "at": now, "kind": "closed_at_desk",
                              "detail": {"by": principal.subject}})
@@ -204,11 +205,11 @@ async def _record(uow: UnitOfWork, repo: ComplaintRepository, accepted: list[_Ac
     repo.audits(uow, audits)
 
 
-def _row(c: NormalisedComplaint, cid: uuid.UUID, number: str, status: ComplaintStatus,
-         links: list[uuid.UUID], principal: Principal, now: dt.datetime) -> dict[str, Any]:
+def _row(c: NormalisedComplaint, cid: str, number: str, status: ComplaintStatus,
+         links: list[str], principal: Principal, now: dt.datetime) -> dict[str, Any]:
     p = c.complainant
     return {
-        "id": str(cid), "number": number, "channel": c.channel, "village_code": c.village_code,
+        "id": cid, "number": number, "channel": c.channel, "village_code": c.village_code,
         "category": c.category, "subcategory": c.subcategory, "urgency": c.urgency,
         "description": c.description, "complainant_nik": p.nik,
         "complainant_has_no_nik": p.has_no_nik, "complainant_kk": p.kk_number,
@@ -216,7 +217,7 @@ def _row(c: NormalisedComplaint, cid: uuid.UUID, number: str, status: ComplaintS
         "complainant_relation": p.relation, "kind": c.kind, "consent_recorded_at": now,
         "captured_at": c.offline.captured_at if c.offline else None,
         "device_id": c.offline.device_id if c.offline else None,
-        "desk_resolution": c.desk_resolution, "possible_duplicate_of": [str(x) for x in links],
+        "desk_resolution": c.desk_resolution, "possible_duplicate_of": links,
         "recorded_by": principal.subject, "status": status, "registered_at": now,
         "updated_at": now,
     }
