@@ -24,7 +24,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession, async_sessionm
 
 from contracts.envelope import TRACEPARENT
 
-from .aio import cancel_and_wait
+from .aio import BackgroundLoop
 from .db import ByDialect, in_values
 from .outbox import Clock, utcnow
 
@@ -38,7 +38,9 @@ Record = tuple[bytes, bytes, dict[str, str]]
 Publish = Callable[[str, list[Record]], Awaitable[list[Awaitable[Any]]]]
 
 
-class OutboxRelay:
+class OutboxRelay(BackgroundLoop):
+    task_name = "outbox-relay"
+
     def __init__(self, sessions: async_sessionmaker[AsyncSession], table: Table, publish: Publish,
                  *, batch_size: int = 200, poll_interval_s: float = 0.5, lease_s: float = 30.0,
                  linger_s: float = 0.0, retention_hours: int = 72,
@@ -58,20 +60,11 @@ class OutboxRelay:
         self._clock = clock
         self._wake = asyncio.Event()
         self._wakes = 0
-        self._task: asyncio.Task[None] | None = None
         self.published_total = 0
 
     def wake(self) -> None:
         self._wakes += 1  # one per commit that wrote rows
         self._wake.set()
-
-    def start(self) -> None:
-        self._task = asyncio.create_task(self._run(), name="outbox-relay")
-
-    async def stop(self) -> None:
-        if self._task is not None:
-            await cancel_and_wait(self._task)
-            self._task = None
 
     async def _run(self) -> None:
         last_purge = self._clock()
@@ -232,11 +225,13 @@ def _failed(exc: BaseException) -> asyncio.Future[Any]:
     return future
 
 
-class OutboxListener:
+class OutboxListener(BackgroundLoop):
     """PostgreSQL: wakes this process's relay when another process of the service (one that
     serves only the API, see `ServiceSettings.process_role`) commits outbox rows; each such
     commit sends one NOTIFY on `channel`. A dedicated connection, opened again after a loss;
     while it is down the relay's poll interval still finds every row."""
+
+    task_name = "outbox-listener"
 
     def __init__(self, database_url: str, channel: str, wake: Callable[[], None],
                  *, retry_max_s: float = 10.0) -> None:
@@ -244,16 +239,7 @@ class OutboxListener:
         self._channel = channel
         self._wake = wake
         self._retry_max_s = retry_max_s
-        self._task: asyncio.Task[None] | None = None
         self.listening = asyncio.Event()  # set while LISTEN is in place (tests, readiness)
-
-    def start(self) -> None:
-        self._task = asyncio.create_task(self._run(), name="outbox-listener")
-
-    async def stop(self) -> None:
-        if self._task is not None:
-            await cancel_and_wait(self._task)
-            self._task = None
 
     def _notified(self, *_: Any) -> None:
         self._wake()

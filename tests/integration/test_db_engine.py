@@ -128,6 +128,33 @@ def _rows(parents: int, children: int) -> tuple[list[dict[str, Any]], list[dict[
              for n in range(children)])
 
 
+class TypedDb:
+    """A fresh database with `_typed_tables()`, and the SQL statements SQLAlchemy ran on it."""
+
+    def __init__(self, url: str) -> None:
+        from sqlalchemy import event
+
+        self.metadata, outbox, self.inbox, self.parent, self.child = _typed_tables()
+        self.engine = make_engine(url)
+        self.sessions = async_sessionmaker(self.engine, expire_on_commit=False)
+        self.writer = OutboxWriter(outbox, source="test")
+        self.statements: list[str] = []
+        event.listen(self.engine.sync_engine, "before_cursor_execute",
+                     lambda _c, _cur, sql, *_rest: self.statements.append(sql))
+
+    async def __aenter__(self) -> TypedDb:
+        async with self.engine.begin() as conn:
+            await conn.run_sync(self.metadata.create_all)
+        self.statements.clear()
+        return self
+
+    async def __aexit__(self, *_exc: object) -> None:
+        await self.engine.dispose()
+
+    def uow(self) -> UnitOfWork:
+        return UnitOfWork(self.sessions, self.writer, self.inbox)
+
+
 async def _written(engine: Any, parent: Table, child: Table) -> tuple[list[Any], list[Any]]:
     async with engine.connect() as conn:
         got = [dict(r._mapping) for r in
@@ -140,42 +167,28 @@ async def test_a_small_unit_of_many_rows_is_one_statement_that_keeps_values_and_
         pg_databases: Any) -> None:
     # Below COPY_MIN_ROWS: every table's rows in one INSERT … unnest statement; values come
     # back as written and serial ids follow the order asked.
-    from sqlalchemy import event
-
     from slrt.db import COPY_MIN_ROWS
 
-    metadata, outbox, inbox, parent, child = _typed_tables()
-    engine = make_engine(await pg_databases("unnest"))
-    statements: list[str] = []
-    event.listen(engine.sync_engine, "before_cursor_execute",
-                 lambda _c, _cur, sql, *_rest: statements.append(sql))
-    try:
-        async with engine.begin() as conn:
-            await conn.run_sync(metadata.create_all)
-        sessions = async_sessionmaker(engine, expire_on_commit=False)
-        writer = OutboxWriter(outbox, source="test")
+    async with TypedDb(await pg_databases("unnest")) as db:
         parents, children = _rows(30, 60)
         assert len(parents) + len(children) < COPY_MIN_ROWS
-        statements.clear()
-        async with UnitOfWork(sessions, writer, inbox) as uow:
-            uow.insert_at_commit(parent, parents)
-            uow.insert_at_commit(child, children)
+        async with db.uow() as uow:
+            uow.insert_at_commit(db.parent, parents)
+            uow.insert_at_commit(db.child, children)
             await uow.commit()
-        assert len([s for s in statements if s.lstrip().startswith("WITH")]) == 1
-        assert not [s for s in statements if s.lstrip().startswith("INSERT")]
+        assert len([s for s in db.statements if s.lstrip().startswith("WITH")]) == 1
+        assert not [s for s in db.statements if s.lstrip().startswith("INSERT")]
 
         # A table that comes twice takes one statement per table instead; still in order.
-        async with UnitOfWork(sessions, writer, inbox) as uow:
-            uow.insert_at_commit(child, [{"parent_id": "p000", "note": "late-1"}])
-            uow.insert_at_commit(parent, [{**parents[0], "id": "q0", "tags": []}])
-            uow.insert_at_commit(child, [{"parent_id": "q0", "note": "late-2"}])
+        async with db.uow() as uow:
+            uow.insert_at_commit(db.child, [{"parent_id": "p000", "note": "late-1"}])
+            uow.insert_at_commit(db.parent, [{**parents[0], "id": "q0", "tags": []}])
+            uow.insert_at_commit(db.child, [{"parent_id": "q0", "note": "late-2"}])
             await uow.commit()
 
-        got, notes = await _written(engine, parent, child)
+        got, notes = await _written(db.engine, db.parent, db.child)
         assert got == parents + [{**parents[0], "id": "q0", "tags": []}]
         assert notes == [c["note"] for c in children] + ["late-1", "late-2"]
-    finally:
-        await engine.dispose()
 
 
 async def test_a_large_unit_is_copied_in_its_transaction(pg_databases: Any) -> None:
@@ -183,37 +196,25 @@ async def test_a_large_unit_is_copied_in_its_transaction(pg_databases: Any) -> N
     # (no INSERT statement runs); values and order as asked; a duplicate key fails the unit
     # with SQLAlchemy's IntegrityError (intake then looks its keys up and tries again), and a
     # rolled-back unit leaves nothing.
-    from sqlalchemy import event
     from sqlalchemy.exc import IntegrityError
 
-    metadata, outbox, inbox, parent, child = _typed_tables()
-    engine = make_engine(await pg_databases("copy"))
-    statements: list[str] = []
-    event.listen(engine.sync_engine, "before_cursor_execute",
-                 lambda _c, _cur, sql, *_rest: statements.append(sql))
-    try:
-        async with engine.begin() as conn:
-            await conn.run_sync(metadata.create_all)
-        sessions = async_sessionmaker(engine, expire_on_commit=False)
-        writer = OutboxWriter(outbox, source="test")
+    async with TypedDb(await pg_databases("copy")) as db:
         parents, children = _rows(150, 300)
-        statements.clear()
-        async with UnitOfWork(sessions, writer, inbox) as uow:
-            await uow.session.execute(select(func.count()).select_from(parent))  # as units do
-            uow.insert_at_commit(parent, parents)
-            uow.insert_at_commit(child, children)
+        async with db.uow() as uow:
+            await uow.session.execute(select(func.count()).select_from(db.parent))  # as units do
+            uow.insert_at_commit(db.parent, parents)
+            uow.insert_at_commit(db.child, children)
             await uow.commit()
-        assert not [s for s in statements if s.lstrip().upper().startswith(("INSERT", "WITH"))]
+        assert not [s for s in db.statements
+                    if s.lstrip().upper().startswith(("INSERT", "WITH"))]
 
         extra, _ = _rows(151, 0)
-        async with UnitOfWork(sessions, writer, inbox) as uow:
-            await uow.session.execute(select(func.count()).select_from(parent))
-            uow.insert_at_commit(parent, [{**extra[150], "id": "new"}, *parents[:120]])
+        async with db.uow() as uow:
+            await uow.session.execute(select(func.count()).select_from(db.parent))
+            uow.insert_at_commit(db.parent, [{**extra[150], "id": "new"}, *parents[:120]])
             with pytest.raises(IntegrityError, match="COPY parent"):
                 await uow.commit()
 
-        got, notes = await _written(engine, parent, child)
+        got, notes = await _written(db.engine, db.parent, db.child)
         assert got == parents
         assert notes == [c["note"] for c in children]
-    finally:
-        await engine.dispose()
