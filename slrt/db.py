@@ -218,10 +218,11 @@ def _one_statement(writes: list[tuple[Table, list[dict[str, Any]]]], notify: str
 
 async def _insert_all(session: AsyncSession, writes: list[tuple[Table, list[dict[str, Any]]]],
                       notify: str | None = None) -> None:
-    """Run the inserts in order: on PostgreSQL as one statement (foreign keys are checked at
-    the end of a statement, so a child row may sit beside its parent); otherwise, and where
-    that does not apply, one executemany per table. `notify` (PostgreSQL): a channel to
-    notify when the transaction commits."""
+    """Run the inserts in order. On PostgreSQL: from COPY_MIN_ROWS rows by COPY, table after
+    table; below that as one statement (foreign keys are checked at the end of a statement,
+    so a child row may sit beside its parent). Otherwise, and where neither applies, one
+    executemany per table. `notify` (PostgreSQL): a channel to notify when the transaction
+    commits."""
     writes = [(table, rows) for table, rows in writes if rows]
     if session.get_bind().dialect.name == "postgresql":
         if sum(len(rows) for _, rows in writes) >= COPY_MIN_ROWS and await _copy_all(
