@@ -85,6 +85,21 @@ class RecordingPublish:
         return [key.decode() for _, key, _, _ in self.sent]
 
 
+class HeldFirstSend(RecordingPublish):
+    """Sets `started` when the first records arrive, and holds them until `release` is set."""
+
+    def __init__(self, started: asyncio.Event, release: asyncio.Event) -> None:
+        super().__init__()
+        self.started, self.release = started, release
+
+    async def __call__(self, topic: str, records: list[tuple[bytes, bytes, dict[str, str]]],
+                       ) -> list[asyncio.Future[None]]:
+        if not self.sent:
+            self.started.set()
+            await self.release.wait()
+        return await super().__call__(topic, records)
+
+
 class Db:
     """One test database with the plumbing tables, and helpers to read them."""
 
@@ -521,15 +536,7 @@ async def test_wake_during_a_slow_round_is_not_lost(db: Db) -> None:
     first_send_started = asyncio.Event()
     release_first_send = asyncio.Event()
 
-    class SlowFirst(RecordingPublish):
-        async def __call__(self, topic: str, records: list[tuple[bytes, bytes, dict[str, str]]],
-                           ) -> list[asyncio.Future[None]]:
-            if not self.sent:
-                first_send_started.set()
-                await release_first_send.wait()
-            return await super().__call__(topic, records)
-
-    publish = SlowFirst()
+    publish = HeldFirstSend(first_send_started, release_first_send)
     relay = db.relay(publish, clock, poll_interval_s=30)
     await write_events(db, clock, 1)
     relay.start()
@@ -577,14 +584,6 @@ async def test_commits_that_pile_up_during_a_round_are_gathered(db: Db) -> None:
     first_send_started, release_first_send = asyncio.Event(), asyncio.Event()
     claims = 0
 
-    class SlowFirst(RecordingPublish):
-        async def __call__(self, topic: str, records: list[tuple[bytes, bytes, dict[str, str]]],
-                           ) -> list[asyncio.Future[None]]:
-            if not self.sent:
-                first_send_started.set()
-                await release_first_send.wait()
-            return await super().__call__(topic, records)
-
     class CountingRelay(OutboxRelay):
         async def _claim(self) -> list[Any]:
             nonlocal claims
@@ -592,7 +591,7 @@ async def test_commits_that_pile_up_during_a_round_are_gathered(db: Db) -> None:
             claims += bool(claimed)
             return claimed
 
-    publish = SlowFirst()
+    publish = HeldFirstSend(first_send_started, release_first_send)
     relay = CountingRelay(db.sessions, db.outbox, publish, clock=clock, poll_interval_s=30,
                           linger_s=0.3)
     relay.start()
