@@ -11,7 +11,6 @@ rows, and its traceparent goes into each record, so a consumer's span is its chi
 
 from __future__ import annotations
 
-import asyncio
 import contextlib
 from collections.abc import Awaitable
 from typing import Any
@@ -20,7 +19,7 @@ from aiokafka import AIOKafkaProducer
 from opentelemetry.trace import SpanKind, TracerProvider
 from opentelemetry.trace.propagation.tracecontext import TraceContextTextMapPropagator
 
-from .relay import Record
+from .relay import Record, failed_ack
 from .settings import ServiceSettings
 
 _PROPAGATOR = TraceContextTextMapPropagator()
@@ -86,7 +85,5 @@ class RelayProducer:
                         topic, payload, key=key,
                         headers=[(k, v.encode()) for k, v in (headers | carrier).items()]))
                 except Exception as exc:
-                    future: asyncio.Future[Any] = asyncio.get_running_loop().create_future()
-                    future.set_exception(exc)
-                    acks.append(future)
+                    acks.append(failed_ack(exc))
         return acks

@@ -147,7 +147,7 @@ class OutboxRelay(BackgroundLoop):
             try:
                 acks += await self._send(topic, records)
             except Exception as exc:  # not even queued (e.g. no producer yet)
-                acks += [_failed(exc) for _ in records]
+                acks += [failed_ack(exc) for _ in records]
         results = await asyncio.gather(*acks, return_exceptions=True)
         done = [row.id for row, res in zip(rows, results, strict=True)
                 if not isinstance(res, BaseException)]
@@ -219,7 +219,8 @@ class OutboxRelay(BackgroundLoop):
 _PROPAGATOR = TraceContextTextMapPropagator()
 
 
-def _failed(exc: BaseException) -> asyncio.Future[Any]:
+def failed_ack(exc: BaseException) -> asyncio.Future[Any]:
+    """The ack of a record that could not even be queued."""
     future: asyncio.Future[Any] = asyncio.get_running_loop().create_future()
     future.set_exception(exc)
     return future
