@@ -311,13 +311,26 @@ class UnitOfWork:
         self._pending: list[dict[str, Any]] = []
         self._deferred: list[tuple[Table, list[dict[str, Any]]]] = []
         self._traceparent: tuple[int, str | None] | None = None  # (span id, its traceparent)
+        self._one_statement = False
 
     async def __aenter__(self) -> Self:
         self.session = self._sessions()
         self._pending = []
         self._deferred = []
         self._traceparent = None
+        self._one_statement = False
         return self
+
+    async def write_only_at_commit(self) -> None:
+        """Declare, before any statement, that this unit only reads until `commit()`, whose
+        deferred and outbox rows are all it writes. On PostgreSQL it then runs without a
+        transaction: its reads see what is committed, as they would in one (READ COMMITTED),
+        and its writes are one statement, atomic by itself; BEGIN and COMMIT, two of a small
+        unit's four round trips, are saved. A commit that would take more than one statement
+        fails instead of writing part of the unit."""
+        if self.session.get_bind().dialect.name == "postgresql":
+            await self.session.connection(execution_options={"isolation_level": "AUTOCOMMIT"})
+            self._one_statement = True
 
     async def __aexit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,
                         tb: TracebackType | None) -> None:
@@ -364,7 +377,17 @@ class UnitOfWork:
         published = bool(self._pending)
         writes = self._deferred + ([(self._outbox.table, self._pending)] if published else [])
         self._deferred, self._pending = [], []
-        await _insert_all(self.session, writes, self._notify if published else None)
+        notify = self._notify if published else None
+        if self._one_statement:
+            writes = [(table, rows) for table, rows in writes if rows]
+            if writes:
+                one = _one_statement(writes, notify)
+                if one is None:
+                    raise RuntimeError("a unit that writes only at commit must write in one "
+                                       "statement (each table once, one set of columns each)")
+                await self.session.execute(*one)
+        else:
+            await _insert_all(self.session, writes, notify)
         await self.session.commit()
         if published and self._on_commit is not None:
             self._on_commit()  # wake the relay now instead of at its next poll

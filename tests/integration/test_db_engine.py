@@ -218,3 +218,37 @@ async def test_a_large_unit_is_copied_in_its_transaction(pg_databases: Any) -> N
         got, notes = await _written(db.engine, db.parent, db.child)
         assert got == parents
         assert notes == [c["note"] for c in children]
+
+
+async def test_a_unit_that_writes_only_at_commit_runs_without_a_transaction(
+        pg_databases: Any) -> None:
+    # Its reads run outside any transaction (no BEGIN, no COMMIT round trips), its rows go in
+    # one statement; a commit that would need two statements fails and writes nothing.
+    async with TypedDb(await pg_databases("one_write")) as db:
+        parents, children = _rows(3, 6)
+        async with db.uow() as uow:
+            await uow.write_only_at_commit()
+            await uow.session.execute(select(func.count()).select_from(db.parent))
+            raw = (await (await uow.session.connection()).get_raw_connection()).driver_connection
+            assert not raw.is_in_transaction()
+            uow.insert_at_commit(db.parent, parents)
+            uow.insert_at_commit(db.child, children)
+            await uow.commit()
+        assert len([s for s in db.statements if s.lstrip().startswith("WITH")]) == 1
+
+        async with db.uow() as uow:
+            await uow.write_only_at_commit()
+            uow.insert_at_commit(db.parent, [{**parents[0], "id": "q0"}])
+            uow.insert_at_commit(db.child, [{"parent_id": "q0", "note": "x"}])
+            uow.insert_at_commit(db.parent, [{**parents[0], "id": "q1"}])
+            with pytest.raises(RuntimeError, match="one statement"):
+                await uow.commit()
+
+        async with db.uow() as uow:  # the pooled connection is back to transactions
+            await uow.session.execute(select(func.count()).select_from(db.parent))
+            raw = (await (await uow.session.connection()).get_raw_connection()).driver_connection
+            assert raw.is_in_transaction()
+
+        got, notes = await _written(db.engine, db.parent, db.child)
+        assert got == parents
+        assert notes == [c["note"] for c in children]

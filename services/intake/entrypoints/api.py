@@ -68,6 +68,10 @@ async def _register(runtime: Runtime, submissions: list[Submission],
     take = numbers.take if numbers is not None else None
     try:
         async with runtime.uow() as uow:
+            if take is not None and keys_expected_new:
+                # A desk group: numbers come from blocks reserved apart, so the unit only
+                # reads until its commit writes everything in one statement.
+                await uow.write_only_at_commit()
             return await register(uow, submissions, runtime.clock(),
                                   look_up_keys=not keys_expected_new, numbers=take)
     except IntegrityError:
