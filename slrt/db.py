@@ -217,13 +217,21 @@ def _one_statement(writes: list[tuple[Table, list[dict[str, Any]]]], notify: str
 
 
 async def _insert_all(session: AsyncSession, writes: list[tuple[Table, list[dict[str, Any]]]],
-                      notify: str | None = None) -> None:
+                      notify: str | None = None, *, one_statement: bool = False) -> None:
     """Run the inserts in order. On PostgreSQL: from COPY_MIN_ROWS rows by COPY, table after
     table; below that as one statement (foreign keys are checked at the end of a statement,
     so a child row may sit beside its parent). Otherwise, and where neither applies, one
     executemany per table. `notify` (PostgreSQL): a channel to notify when the transaction
-    commits."""
+    commits. `one_statement` (PostgreSQL, no transaction): one statement or nothing."""
     writes = [(table, rows) for table, rows in writes if rows]
+    if one_statement:
+        one = _one_statement(writes, notify) if writes else None
+        if writes and one is None:
+            raise RuntimeError("a unit that writes only at commit must write in one "
+                               "statement (each table once, one set of columns each)")
+        if one is not None:
+            await session.execute(*one)
+        return
     if session.get_bind().dialect.name == "postgresql":
         if sum(len(rows) for _, rows in writes) >= COPY_MIN_ROWS and await _copy_all(
                 session, writes):
@@ -377,17 +385,8 @@ class UnitOfWork:
         published = bool(self._pending)
         writes = self._deferred + ([(self._outbox.table, self._pending)] if published else [])
         self._deferred, self._pending = [], []
-        notify = self._notify if published else None
-        if self._one_statement:
-            writes = [(table, rows) for table, rows in writes if rows]
-            if writes:
-                one = _one_statement(writes, notify)
-                if one is None:
-                    raise RuntimeError("a unit that writes only at commit must write in one "
-                                       "statement (each table once, one set of columns each)")
-                await self.session.execute(*one)
-        else:
-            await _insert_all(self.session, writes, notify)
+        await _insert_all(self.session, writes, self._notify if published else None,
+                          one_statement=self._one_statement)
         await self.session.commit()
         if published and self._on_commit is not None:
             self._on_commit()  # wake the relay now instead of at its next poll
