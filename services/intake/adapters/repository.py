@@ -19,16 +19,14 @@ from .tables import (
     complaint_referrals,
     complaint_timeline,
     complaints,
-    idempotency_keys,
 )
 
 # The statements every submission runs are built once: building a SELECT costs about as much
 # CPU as executing it.
 _KNOWN_KEYS = ByDialect(lambda dialect: (
-    select(idempotency_keys.c.key, idempotency_keys.c.request_hash,
-           idempotency_keys.c.complaint_id, complaints.c.number, complaints.c.status)
-    .join(complaints, complaints.c.id == idempotency_keys.c.complaint_id)
-    .where(in_values(idempotency_keys.c.key, "keys", dialect))))
+    select(complaints.c.idempotency_key.label("key"), complaints.c.request_hash,
+           complaints.c.id.label("complaint_id"), complaints.c.number, complaints.c.status)
+    .where(in_values(complaints.c.idempotency_key, "keys", dialect))))
 
 
 _CANDIDATE_COLUMNS = (complaints.c.id, complaints.c.category, complaints.c.status,
@@ -100,15 +98,11 @@ class ComplaintRepository:
         last = int((await self.session.execute(RESERVE_SEQUENCES, params)).scalar_one())
         return range(last - count + 1, last + 1)
 
-    # New complaints and their keys, timeline and audit rows are written at commit, together
-    # with the outbox rows (one statement on PostgreSQL for a single submission).
+    # New complaints (with their idempotency keys) and audit rows are written at commit,
+    # together with the outbox rows (one statement on PostgreSQL for a single submission).
     @staticmethod
     def add_many(uow: UnitOfWork, rows: list[dict[str, Any]]) -> None:
         uow.insert_at_commit(complaints, rows)
-
-    @staticmethod
-    def add_keys(uow: UnitOfWork, rows: list[dict[str, Any]]) -> None:
-        uow.insert_at_commit(idempotency_keys, rows)
 
     async def keys(self, keys: list[str]) -> dict[str, dict[str, Any]]:
         """Known idempotency keys: key -> {request_hash, complaint_id, number, status}."""
@@ -147,10 +141,6 @@ class ComplaintRepository:
         rows = await self.session.execute(
             select(complaints).where(*where).order_by(*order_by).limit(limit).offset(offset))
         return [dict(r) for r in rows.mappings()], int(total)
-
-    @staticmethod
-    def add_timelines(uow: UnitOfWork, rows: list[dict[str, Any]]) -> None:
-        uow.insert_at_commit(complaint_timeline, rows)
 
     @staticmethod
     def audits(uow: UnitOfWork, rows: list[dict[str, Any]]) -> None:
@@ -194,14 +184,29 @@ class ComplaintRepository:
         uow.insert_at_commit(complaint_timeline, [
             {"complaint_id": str(complaint_id), "at": at, "kind": kind, "detail": detail}])
 
-    async def timeline(self, complaint_id: uuid.UUID) -> list[dict[str, Any]]:
+    async def timeline(self, complaint: dict[str, Any]) -> list[dict[str, Any]]:
+        """Everything that happened to `complaint` (its row, as `get` returns it), oldest
+        first: its registration, read off the row, then what the timeline table holds."""
         rows = await self.session.execute(
             select(complaint_timeline.c.at, complaint_timeline.c.kind, complaint_timeline.c.detail)
-            .where(complaint_timeline.c.complaint_id == str(complaint_id))
+            .where(complaint_timeline.c.complaint_id == complaint["id"])
             .order_by(complaint_timeline.c.at, complaint_timeline.c.id))
-        return [dict(r) for r in rows.mappings()]
+        later = [dict(r) for r in rows.mappings()]
+        # Stable: the registration stays first among entries of the same instant.
+        return sorted(_registration_entries(complaint) + later, key=lambda e: e["at"])
 
     async def audit(self, at: dt.datetime, subject: str, role: str, action: str,
                     complaint_id: uuid.UUID) -> None:
         await self.session.execute(audit_log.insert().values(
             at=at, subject=subject, role=role, action=action, complaint_id=str(complaint_id)))
+
+
+def _registration_entries(complaint: dict[str, Any]) -> list[dict[str, Any]]:
+    """The timeline entries of a complaint's registration, from its row."""
+    at, by = complaint["registered_at"], complaint["recorded_by"]
+    entries = [{"at": at, "kind": "registered",
+                "detail": {"by": by, "channel": complaint["channel"],
+                           "possible_duplicate_of": complaint["possible_duplicate_of"]}}]
+    if complaint["desk_resolution"]:
+        entries.append({"at": at, "kind": "closed_at_desk", "detail": {"by": by}})
+    return entries

@@ -1,6 +1,6 @@
 """Registering complaints — one from the desk or up to 500 from a tablet's offline queue — in
-one code path: validate everything first (no I/O), then write all accepted complaints, their
-idempotency keys, timeline, audit and outbox rows in one transaction. An item is either fully
+one code path: validate everything first (no I/O), then write all accepted complaints (with
+their idempotency keys), audit and outbox rows in one transaction. An item is either fully
 recorded or not at all; a retried item (same key, same body) returns the original."""
 
 from __future__ import annotations
@@ -167,7 +167,7 @@ async def _record(uow: UnitOfWork, repo: ComplaintRepository, accepted: list[_Ac
         for item, sequence in zip(items, sequences, strict=True):
             numbers[item.complaint_id] = complaint_number(regency, now.year, sequence)
 
-    rows, keys, timeline, audits = [], [], [], []
+    rows, audits = [], []
     for item in accepted:
         c, cid, principal = item.complaint, item.complaint_id, item.submission.principal
         cid_text = str(cid)
@@ -181,16 +181,7 @@ async def _record(uow: UnitOfWork, repo: ComplaintRepository, accepted: list[_Ac
         result.complaint_id, result.number, result.status = cid, numbers[cid], status
         result.possible_duplicate_of = links
         links_text = [str(x) for x in links]
-        rows.append(_row(c, cid_text, numbers[cid], status, links_text, principal, now))
-        if item.submission.key:
-            keys.append({"key": item.submission.key, "request_hash": item.submission.request_hash,
-                         "complaint_id": cid_text, "created_at": now})
-        timeline.append({"complaint_id": cid_text, "at": now, "kind": "registered",
-                         "detail": {"by": principal.subject, "channel": str(c.channel),
-                                    "possible_duplicate_of": links_text}})
-        if c.desk_resolution:
-            timeline.append({"complaint_id": cid_text, "at": now, "kind": "closed_at_desk",
-                             "detail": {"by": principal.subject}})
+        rows.append(_row(c, cid_text, numbers[cid], status, links_text, item.submission, now))
         audits.append({"at": now, "subject": principal.subject, "role": str(principal.role),
                        "action": "create", "complaint_id": cid_text})
         uow.publish(_event(c, cid, numbers[cid], links, principal, now),
@@ -200,13 +191,11 @@ async def _record(uow: UnitOfWork, repo: ComplaintRepository, accepted: list[_Ac
             result.number = numbers.get(result.complaint_id)  # type: ignore[arg-type]
             result.status = ComplaintStatus.REGISTERED
     repo.add_many(uow, rows)
-    repo.add_keys(uow, keys)
-    repo.add_timelines(uow, timeline)
     repo.audits(uow, audits)
 
 
 def _row(c: NormalisedComplaint, cid: str, number: str, status: ComplaintStatus,
-         links: list[str], principal: Principal, now: dt.datetime) -> dict[str, Any]:
+         links: list[str], submission: Submission, now: dt.datetime) -> dict[str, Any]:
     p = c.complainant
     return {
         "id": cid, "number": number, "channel": c.channel, "village_code": c.village_code,
@@ -218,8 +207,9 @@ def _row(c: NormalisedComplaint, cid: str, number: str, status: ComplaintStatus,
         "captured_at": c.offline.captured_at if c.offline else None,
         "device_id": c.offline.device_id if c.offline else None,
         "desk_resolution": c.desk_resolution, "possible_duplicate_of": links,
-        "recorded_by": principal.subject, "status": status, "registered_at": now,
-        "updated_at": now,
+        "recorded_by": submission.principal.subject, "status": status, "registered_at": now,
+        "updated_at": now, "idempotency_key": submission.key,
+        "request_hash": submission.request_hash if submission.key else None,
     }
 
 

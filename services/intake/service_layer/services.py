@@ -71,7 +71,7 @@ async def show_complaint(uow: UnitOfWork, complaint_id: uuid.UUID, principal: Pr
     repo = ComplaintRepository(uow.session)
     row = await _visible(repo, complaint_id, principal)
     referrals = await repo.referrals(complaint_id)
-    timeline = await repo.timeline(complaint_id)
+    timeline = await repo.timeline(row)
     await repo.audit(now, principal.subject, principal.role, "read", complaint_id)
     await uow.commit()
     return {"complaint": row, "referrals": referrals, "timeline": timeline}
