@@ -96,7 +96,7 @@ class OutboxWriter:
         headers = headers_for(event, source=self.source, event_id=event_id, time=now,
                               traceparent=traceparent or current_traceparent())
         return {
-            "event_id": str(event_id),
+            "event_id": headers["ce_id"],  # str(event_id), made once
             "topic": topic or event.topic,
             "key": event.key(),
             "headers": json.dumps(headers),
