@@ -106,3 +106,23 @@ def drop_plumbing_tables_v1() -> None:
         batch_op.drop_index("ix_outbox_pending")
     op.drop_table("outbox")
     op.drop_table("inbox")
+
+
+_UNPUBLISHED = "published_at IS NULL"
+
+
+def index_unpublished_outbox_rows_v2() -> None:
+    """Outbox v2: the relay's claim reads the unpublished rows in id order from a partial index
+    of those rows only. It stops after a batch and, reading entry by entry, marks the entries
+    of rows published since as dead, so the next claim skips them. Through the v1 index on
+    (published_at, id) PostgreSQL read every entry with a NULL published_at, the rows published
+    since the last vacuum included: a claim cost 3.5 ms under steady desk load (60 % of the
+    database's statement time), and up to 90 ms after a burst."""
+    op.create_index("ix_outbox_unpublished", "outbox", ["id"],
+                    postgresql_where=sa.text(_UNPUBLISHED), sqlite_where=sa.text(_UNPUBLISHED))
+    op.drop_index("ix_outbox_pending", table_name="outbox")
+
+
+def index_unpublished_outbox_rows_v2_downgrade() -> None:
+    op.create_index("ix_outbox_pending", "outbox", ["published_at", "id"])
+    op.drop_index("ix_outbox_unpublished", table_name="outbox")

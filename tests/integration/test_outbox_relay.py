@@ -21,6 +21,7 @@ import pytest_asyncio
 from opentelemetry import trace
 from opentelemetry.sdk.trace import TracerProvider
 from sqlalchemy import MetaData, insert, select, update
+from sqlalchemy import text as sql_text
 from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker
 
 from contracts import ComplaintRegisteredV1
@@ -609,3 +610,52 @@ async def test_commits_that_pile_up_during_a_round_are_gathered(db: Db) -> None:
         assert claims == 2  # the first row's round, then one round for the three
     finally:
         await relay.stop()
+
+
+async def _claim_plan(db: Db, relay: OutboxRelay, now: dt.datetime) -> dict[str, Any]:
+    """PostgreSQL's EXPLAIN (ANALYZE, BUFFERS) of the relay's claim, rolled back."""
+    async with db.engine.connect() as conn:
+        compiled = relay._claim_sql.compile(dialect=conn.dialect)
+        params = compiled.construct_params({"now": now, "until": now})
+        result = await conn.exec_driver_sql(
+            "EXPLAIN (ANALYZE, BUFFERS, FORMAT JSON) " + str(compiled),
+            tuple(params[name] for name in compiled.positiontup or ()))
+        plan: dict[str, Any] = result.scalar_one()[0]["Plan"]
+        await conn.rollback()
+    return plan
+
+
+def _blocks(node: dict[str, Any]) -> int:
+    return int(node.get("Shared Hit Blocks", 0)) + int(node.get("Shared Read Blocks", 0))
+
+
+async def test_a_claim_reads_the_unpublished_rows_not_those_published_since_vacuum(
+        pg_url: str) -> None:
+    """Rows published since the last vacuum still have index entries from when they were
+    pending. The claim must not read through them: it cost a relay round 3.5 ms under steady
+    load and up to 90 ms after a burst, when it scanned every entry with a NULL published_at."""
+    db = Db(pg_url, make_engine(pg_url, pool_size=2))
+    async with db.engine.begin() as conn:
+        await conn.run_sync(db.metadata.create_all)
+    try:
+        clock = FakeClock()
+        async with db.uow(clock) as uow:
+            for _ in range(3000):
+                uow.publish(complaint())
+            await uow.commit()
+        relay = db.relay(RecordingPublish(), clock, batch_size=200)
+        while await relay.publish_pending():
+            pass
+        async with db.engine.connect() as conn:  # statistics as autovacuum leaves them
+            await conn.execute(sql_text("ANALYZE outbox"))
+            await conn.commit()
+        await write_events(db, clock, 5)
+
+        plan = await _claim_plan(db, relay, clock())
+        assert plan["Plans"][0]["Actual Rows"] == 5  # the claim found the five
+        # Measured: 82 buffer reads; through the former (published_at, id) index, 6,235.
+        assert _blocks(plan) < 500, json.dumps(plan)[:3000]
+    finally:
+        async with db.engine.begin() as conn:
+            await conn.run_sync(db.metadata.drop_all)
+        await db.dispose()
