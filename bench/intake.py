@@ -70,7 +70,8 @@ PATH_SINGLE = "/v1/complaints"
 PATH_BATCH = "/v1/complaints:batch"
 DEVICE_ID = "tablet-bench"
 BATCH_SIZE = 500
-BATCHES = 10  # fresh batches in round 1; round 2 has as many, half of them replays
+BATCHES = 10  # default: fresh batches in round 1; round 2 has as many, half of them replays
+MAX_BATCHES = 200
 WARMUP_S = 2.0
 MAX_SECONDS = 120.0  # keeps a run bounded in time
 MAX_CONCURRENCY = 256
@@ -328,11 +329,12 @@ def batch_body(b: int, tag: str, nik_mode: str) -> dict[str, Any]:
     return {"device_id": DEVICE_ID, "items": items}
 
 
-async def run_batches(url: str, token: str, tag: str, nik_mode: str) -> list[BatchRun]:
-    plan = [("fresh", b) for b in range(BATCHES)]
+async def run_batches(url: str, token: str, tag: str, nik_mode: str,
+                      batches: int = BATCHES) -> list[BatchRun]:
+    plan = [("fresh", b) for b in range(batches)]
     # Round 2: new batches alternate with exact repeats of round-1 batches.
-    plan += [("new", BATCHES + j // 2) if j % 2 == 0 else ("replay", j // 2)
-             for j in range(BATCHES)]
+    plan += [("new", batches + j // 2) if j % 2 == 0 else ("replay", j // 2)
+             for j in range(batches)]
     runs: list[BatchRun] = []
     # Encoded before the clock starts, as a tablet's offline queue holds them: the figure is the
     # server's, not this client's JSON encoder's (about 4 ms of a 100 ms batch).
@@ -460,8 +462,8 @@ def bench(tmp: Path, db_name: str, args: argparse.Namespace,
 
         t = time.perf_counter()
         cpu0 = cpu_of([intake, *also])
-        with console.status(f"batch sync: {2 * BATCHES} batches of {BATCH_SIZE}..."):
-            runs = asyncio.run(run_batches(intake.url, token, tag, args.nik))
+        with console.status(f"batch sync: {2 * args.batches} batches of {BATCH_SIZE}..."):
+            runs = asyncio.run(run_batches(intake.url, token, tag, args.nik, args.batches))
         cpu1 = cpu_of([intake, *also])
         phases["batch_s"] = time.perf_counter() - t
         batch = batch_figures(runs)
@@ -569,6 +571,9 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
                         help="single: one intake process does all, as docker-compose and the "
                              "embedded default run it; split: an API-only process takes the "
                              "requests beside the one that relays and consumes")
+    parser.add_argument("--batches", type=int, default=BATCHES,
+                        help="fresh batches of round 1 (more: a steadier figure); round 2 has "
+                             "as many, half of them replays")
     parser.add_argument("--json", type=Path, default=None, help="also write the figures here")
     parser.add_argument("--keep", action="store_true",
                         help="keep the temporary folder (logs) and print where it is")
@@ -578,6 +583,8 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
         parser.error(f"--concurrency must be 1..{MAX_CONCURRENCY}")
     if not 1 <= args.seconds <= MAX_SECONDS:
         parser.error(f"--seconds must be 1..{MAX_SECONDS:g}")
+    if not 2 <= args.batches <= MAX_BATCHES:
+        parser.error(f"--batches must be 2..{MAX_BATCHES}")
     return args
 
 
