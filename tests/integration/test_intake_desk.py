@@ -80,6 +80,18 @@ async def test_two_racing_requests_with_one_key_make_one_complaint(any_desk: Des
     assert await outbox_types(any_desk) == ["registered"]
 
 
+async def test_an_empty_key_is_no_key(any_desk: Desk) -> None:
+    """An empty Idempotency-Key or client_ref protects nothing: each such submission is a new
+    complaint, never a 500 (found by the schema fuzzing)."""
+    empty_header = {**any_desk.auth(), "Idempotency-Key": ""}
+    answers = [await any_desk.client.post("/v1/complaints", json=body, headers=headers)
+               for body, headers in ((COMPLAINT, empty_header), (COMPLAINT, empty_header),
+                                     (with_(client_ref=""), any_desk.auth()),
+                                     (with_(client_ref=""), any_desk.auth()))]
+    assert [r.status_code for r in answers] == [201] * 4
+    assert len({r.json()["id"] for r in answers}) == 4
+
+
 # --- desk submissions that arrive together share a transaction (group commit) ----------------
 
 

@@ -97,7 +97,7 @@ def desk_queue(runtime: Runtime) -> GroupRunner[Submission, ItemResult]:
 async def create_complaint(body: ComplaintIn, principal: DeskPrincipal, runtime: RuntimeDep,
                            idempotency_key: Annotated[str | None,
                                                       Header(max_length=200)] = None) -> Response:
-    key = idempotency_key or body.client_ref
+    key = idempotency_key or body.client_ref or None  # an empty key protects nothing
     desk: GroupRunner[Submission, ItemResult] = runtime.extras["desk"]
     result = await desk.submit(Submission(body.draft(), key, body.fingerprint(), principal,
                                           current_traceparent()))

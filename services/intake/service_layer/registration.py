@@ -33,7 +33,8 @@ from ..domain.status import ComplaintStatus
 @dataclass(frozen=True)
 class Submission:
     draft: ComplaintDraft
-    #: Idempotency-Key header or the device's client_ref; None: no retry protection.
+    #: Idempotency-Key header or the device's client_ref (never empty); None: no retry
+    #: protection.
     key: str | None
     #: Hash of the submitted body, to tell a retry from a different request with the same key.
     request_hash: str
