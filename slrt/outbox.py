@@ -58,11 +58,13 @@ def outbox_table(metadata: MetaData) -> Table:
         Column("published_at", UtcDateTime),
         Column("attempts", Integer, nullable=False, default=0),
         Column("last_error", Text),
-        # The relay's claim: unpublished rows in id order (see the migration helper
-        # index_unpublished_outbox_rows_v2). Purging and republishing published rows scan the
-        # table, once an hour and on an operator's command.
+        # The relay's claim reads unpublished rows in id order; the purge and a republish read
+        # published ones by time (see the migration helper split_outbox_index_v2).
         Index("ix_outbox_unpublished", "id", postgresql_where=text("published_at IS NULL"),
               sqlite_where=text("published_at IS NULL")),
+        Index("ix_outbox_published", "published_at",
+              postgresql_where=text("published_at IS NOT NULL"),
+              sqlite_where=text("published_at IS NOT NULL")),
     )
 
 
