@@ -7,6 +7,7 @@ between the unit of work and that call - tables, claims, leases, marks, retentio
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import datetime as dt
 import json
 import os
@@ -181,11 +182,12 @@ def db_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
     return str(request.getfixturevalue("pg_url"))
 
 
-@pytest_asyncio.fixture
-async def db(db_url: str) -> AsyncIterator[Db]:
+@contextlib.asynccontextmanager
+async def plumbing_db(url: str) -> AsyncIterator[Db]:
+    """The plumbing tables at `url` for one test, dropped afterwards."""
     # Two connections: these tests look at the tables from outside an open unit of work
     # (services' SQLite engines use one connection per process).
-    database = Db(db_url, make_engine(db_url, pool_size=2))
+    database = Db(url, make_engine(url, pool_size=2))
     async with database.engine.begin() as conn:
         await conn.run_sync(database.metadata.create_all)
     try:
@@ -194,6 +196,12 @@ async def db(db_url: str) -> AsyncIterator[Db]:
         async with database.engine.begin() as conn:
             await conn.run_sync(database.metadata.drop_all)
         await database.dispose()
+
+
+@pytest_asyncio.fixture
+async def db(db_url: str) -> AsyncIterator[Db]:
+    async with plumbing_db(db_url) as database:
+        yield database
 
 
 # --- unit of work ---------------------------------------------------------------------------
@@ -634,10 +642,7 @@ async def test_a_claim_reads_the_unpublished_rows_not_those_published_since_vacu
     """Rows published since the last vacuum still have index entries from when they were
     pending. The claim must not read through them: it cost a relay round 3.5 ms under steady
     load and up to 90 ms after a burst, when it scanned every entry with a NULL published_at."""
-    db = Db(pg_url, make_engine(pg_url, pool_size=2))
-    async with db.engine.begin() as conn:
-        await conn.run_sync(db.metadata.create_all)
-    try:
+    async with plumbing_db(pg_url) as db:
         clock = FakeClock()
         async with db.uow(clock) as uow:
             for _ in range(3000):
@@ -655,7 +660,3 @@ async def test_a_claim_reads_the_unpublished_rows_not_those_published_since_vacu
         assert plan["Plans"][0]["Actual Rows"] == 5  # the claim found the five
         # Measured: 82 buffer reads; through the former (published_at, id) index, 6,235.
         assert _blocks(plan) < 500, json.dumps(plan)[:3000]
-    finally:
-        async with db.engine.begin() as conn:
-            await conn.run_sync(db.metadata.drop_all)
-        await db.dispose()
